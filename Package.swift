@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+//
+// sparsim: prune LLaMA-family models (BESA, Wanda, SparseGPT, magnitude) and
+// simulate the pruned layers on a ViTCoD-style sparse accelerator.
+// Layout and the reason for each target: ../README.md and docs/.
+
+import PackageDescription
+
+let package = Package(
+    name: "sparsim",
+    products: [
+        .executable(name: "sparsim", targets: ["sparsim"]),
+        .library(name: "Traces", targets: ["Traces"]),
+        .library(name: "Pruner", targets: ["Pruner"]),
+        .library(name: "ViTCoDSim", targets: ["ViTCoDSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C shims (system libraries from Debian's libopenblas-dev and libhdf5-dev)
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHDF5",
+            path: "Sources/CHDF5",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+
+        // MARK: - Libraries
+        .target(
+            name: "Traces",
+            dependencies: ["CHDF5"],
+            exclude: ["README.md"]
+        ),
+        .target(
+            name: "Pruner",
+            dependencies: ["CBLAS", "Traces"],
+            exclude: ["README.md"]
+        ),
+        .target(
+            name: "ViTCoDSim",
+            dependencies: ["Traces"],
+            exclude: ["README.md"]
+        ),
+
+        // MARK: - Command-line tool
+        .executableTarget(
+            name: "sparsim",
+            dependencies: [
+                "Traces", "Pruner", "ViTCoDSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "TracesTests", dependencies: ["Traces"]),
+        .testTarget(name: "PrunerTests", dependencies: ["Pruner"]),
+        .testTarget(name: "ViTCoDSimTests", dependencies: ["ViTCoDSim", "Traces"],
+                    resources: [.copy("Golden")]),
+        // Runs the built `sparsim` binary as a user would; depending on the executable
+        // target makes `swift test` build it.
+        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces"]),
+    ]
+)

@@ -1,0 +1,79 @@
+import CBLAS
+
+/// The BLAS level-3 products sparsim needs, on row-major `Matrix` values.
+public enum BLAS {
+    /// `c = alpha · op(a) · op(b) + beta · c`, where op transposes when asked.
+    public static func gemm(
+        _ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false,
+        alpha: Float = 1, beta: Float = 0, into c: inout Matrix
+    ) {
+        let m = transposeA ? a.cols : a.rows
+        let k = transposeA ? a.rows : a.cols
+        let kB = transposeB ? b.cols : b.rows
+        let n = transposeB ? b.rows : b.cols
+        precondition(k == kB, "gemm: inner dimensions \(k) and \(kB) differ")
+        precondition(c.rows == m && c.cols == n, "gemm: output is \(c.rows)×\(c.cols), expected \(m)×\(n)")
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            for i in c.values.indices { c.values[i] *= beta }
+            return
+        }
+        a.values.withUnsafeBufferPointer { aPointer in
+            b.values.withUnsafeBufferPointer { bPointer in
+                c.values.withUnsafeMutableBufferPointer { cPointer in
+                    cblas_sgemm(
+                        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha,
+                        aPointer.baseAddress, Int32(max(1, a.cols)),
+                        bPointer.baseAddress, Int32(max(1, b.cols)),
+                        beta, cPointer.baseAddress, Int32(max(1, n)))
+                }
+            }
+        }
+    }
+
+    /// `op(a) · op(b)` as a new matrix.
+    public static func matmul(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false) -> Matrix {
+        var c = Matrix(rows: transposeA ? a.cols : a.rows, cols: transposeB ? b.rows : b.cols)
+        gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: &c)
+        return c
+    }
+
+    /// `h = alpha · xᵀx + beta · h` for tokens-by-channels `x`, with both triangles of `h` filled.
+    /// This is how second-moment statistics (SparseGPT's Hessian) are accumulated: one ssyrk
+    /// per batch of tokens, never a per-token loop.
+    public static func accumulateGram(_ x: Matrix, alpha: Float = 1, beta: Float = 1, into h: inout Matrix) {
+        precondition(h.rows == x.cols && h.cols == x.cols, "gram: output is \(h.rows)×\(h.cols), expected \(x.cols)×\(x.cols)")
+        let n = x.cols
+        guard n > 0 else { return }
+        if x.rows > 0 {
+            x.values.withUnsafeBufferPointer { xPointer in
+                h.values.withUnsafeMutableBufferPointer { hPointer in
+                    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(x.rows),
+                                alpha, xPointer.baseAddress, Int32(n), beta, hPointer.baseAddress, Int32(n))
+                }
+            }
+        } else {
+            for i in h.values.indices { h.values[i] *= beta }
+        }
+        h.mirrorUpperTriangle()
+    }
+}
+
+extension Matrix {
+    /// Copies the upper triangle onto the lower one (BLAS/LAPACK fill only one).
+    mutating func mirrorUpperTriangle() {
+        precondition(isSquare)
+        for i in 0..<rows {
+            for j in 0..<i { self[i, j] = self[j, i] }
+        }
+    }
+
+    /// Zeroes the strictly lower triangle (LAPACK leaves the input there).
+    mutating func clearLowerTriangle() {
+        precondition(isSquare)
+        for i in 0..<rows {
+            for j in 0..<i { self[i, j] = 0 }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// A dense row-major `Float` matrix: the unit of work handed to BLAS.
+///
+/// Row-major matches both the weight layout of checkpoints (C_out × C_in) and
+/// activations (tokens × channels), so no copy is needed at the boundaries.
+public struct Matrix: Equatable, Sendable {
+    public let rows: Int
+    public let cols: Int
+    public var values: [Float]
+
+    public init(rows: Int, cols: Int, repeating value: Float = 0) {
+        precondition(rows >= 0 && cols >= 0, "negative matrix shape \(rows)×\(cols)")
+        self.rows = rows
+        self.cols = cols
+        values = [Float](repeating: value, count: rows * cols)
+    }
+
+    public init(rows: Int, cols: Int, values: [Float]) {
+        precondition(values.count == rows * cols, "\(values.count) values for a \(rows)×\(cols) matrix")
+        self.rows = rows
+        self.cols = cols
+        self.values = values
+    }
+
+    public static func identity(_ n: Int) -> Matrix {
+        var matrix = Matrix(rows: n, cols: n)
+        for i in 0..<n { matrix[i, i] = 1 }
+        return matrix
+    }
+
+    @inline(__always)
+    public subscript(row: Int, col: Int) -> Float {
+        get { values[row * cols + col] }
+        set { values[row * cols + col] = newValue }
+    }
+
+    public var isSquare: Bool { rows == cols }
+
+    public func transposed() -> Matrix {
+        var result = Matrix(rows: cols, cols: rows)
+        for r in 0..<rows {
+            for c in 0..<cols { result.values[c * rows + r] = values[r * cols + c] }
+        }
+        return result
+    }
+
+    /// Largest absolute entry-wise difference; for comparing with reference results.
+    public func maxAbsDifference(_ other: Matrix) -> Float {
+        precondition(rows == other.rows && cols == other.cols, "shapes differ")
+        return zip(values, other.values).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    }
+}

@@ -1,0 +1,89 @@
+/// What a pruning run was: the header every trace carries (root attributes of the file).
+public struct TraceMetadata: Sendable, Equatable {
+    /// The model's name or path, as the pruner was given it.
+    public var model: String
+    /// `besa`, `wanda`, `sparsegpt`, `magnitude`, `synthetic`, ...
+    public var method: String
+    /// The sparsity asked for, in [0, 1).
+    public var targetSparsity: Double
+    public var pattern: SparsityPattern
+    /// Calibration window length in tokens (0 when no data was used).
+    public var seqlen: Int
+    /// Number of calibration windows (0 when no data was used).
+    public var calibrationSamples: Int
+    /// The program and version that wrote the trace.
+    public var createdBy: String
+
+    public init(
+        model: String, method: String, targetSparsity: Double, pattern: SparsityPattern = .unstructured,
+        seqlen: Int = 0, calibrationSamples: Int = 0, createdBy: String = TraceFormat.creator
+    ) {
+        self.model = model
+        self.method = method
+        self.targetSparsity = targetSparsity
+        self.pattern = pattern
+        self.seqlen = seqlen
+        self.calibrationSamples = calibrationSamples
+        self.createdBy = createdBy
+    }
+}
+
+/// One pruned linear layer: its keep-mask and, optionally, the weights after pruning
+/// (SparseGPT updates kept weights; quantisation changes them).
+public struct TraceLayer: Sendable, Equatable {
+    public var id: LayerID
+    public var mask: KeepMask
+    /// Row-major `mask.rows × mask.cols` weights, if the trace stores them.
+    public var weight: [Float]?
+
+    public init(id: LayerID, mask: KeepMask, weight: [Float]? = nil) {
+        precondition(weight == nil || weight!.count == mask.count, "weight count does not match the mask")
+        self.id = id
+        self.mask = mask
+        self.weight = weight
+    }
+}
+
+/// A whole trace in memory. For large traces prefer `TraceReader` (loads one layer at a
+/// time) and `TraceWriter` (writes one layer at a time).
+public struct Trace: Sendable, Equatable {
+    public var metadata: TraceMetadata
+    /// Model hyper-parameters (`/config`), e.g. `hidden_size`, `num_hidden_layers`.
+    public var config: [String: AttributeValue]
+    /// What the run measured (`/metrics`), e.g. `perplexity`, `seconds`.
+    public var metrics: [String: Double]
+    /// Sorted by block, then projection.
+    public var layers: [TraceLayer]
+
+    public init(metadata: TraceMetadata, config: [String: AttributeValue] = [:],
+                metrics: [String: Double] = [:], layers: [TraceLayer]) {
+        self.metadata = metadata
+        self.config = config
+        self.metrics = metrics
+        self.layers = layers.sorted { $0.id < $1.id }
+    }
+
+    /// Reads a whole trace, validating every layer.
+    public static func read(from path: String) throws(TraceError) -> Trace {
+        let reader = try TraceReader(path: path)
+        var layers: [TraceLayer] = []
+        for summary in reader.layers {
+            layers.append(try reader.layer(summary.id))
+        }
+        return Trace(metadata: reader.metadata, config: reader.config, metrics: reader.metrics, layers: layers)
+    }
+
+    /// Writes the trace atomically: nothing appears at `path` unless every layer was written.
+    public func write(to path: String) throws(TraceError) {
+        let writer = try TraceWriter(path: path, metadata: metadata, config: config)
+        for layer in layers { try writer.append(layer) }
+        try writer.finish(metrics: metrics)
+    }
+}
+
+/// Constants of the on-disk format (docs/trace-format.md).
+public enum TraceFormat {
+    public static let name = "sparsim-trace"
+    public static let version: Int64 = 1
+    public static let creator = "sparsim 0.1"
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `sparsim trace ...`: look at and make trace files.
+struct TraceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trace",
+        abstract: "Inspect sparsim trace files.",
+        subcommands: [TraceInfo.self]
+    )
+}
