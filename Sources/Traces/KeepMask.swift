@@ -126,3 +126,17 @@ public struct MaskFormatError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension KeepMask {
+    /// The sub-mask of the given columns (all rows).
+    public func columns(_ range: Range<Int>) -> KeepMask {
+        precondition(range.lowerBound >= 0 && range.upperBound <= cols && !range.isEmpty, "columns \(range) outside 0..<\(cols)")
+        if range == 0..<cols { return self }
+        var result = KeepMask(rows: rows, cols: range.count, keep: false)
+        let start = range.lowerBound
+        for row in 0..<rows {
+            for column in range where self[row, column] { result[row, column - start] = true }
+        }
+        return result
+    }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import Traces
+import ViTCoDSim
+
+/// `sparsim simulate`: every layer of a trace on the accelerator, speedups against dense.
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate a trace's layers on the ViTCoD-style accelerator and report speedups over dense.",
+        discussion: """
+            Speedup = cycles of the layer run dense on the same hardware / cycles of the pruned layer. \
+            The whole-model figure is Σ dense cycles / Σ sparse cycles over the layers shown.
+
+            --model compute is BESA's hw_sim compute-only model (the paper's Table 4) with its slips \
+            fixed; add --reference-quirks to reproduce the reference's counts exactly, or --quirk NAME \
+            to switch one slip back on (\(ReferenceQuirks.named.map(\.0).joined(separator: ", "))). \
+            --model full (default) adds tiling, buffers, DRAM traffic and per-line engine costs.
+
+            Without --trace, the trace shipped in traces/\(DefaultTrace.fileName) is used.
+            """
+    )
+
+    @Option(help: "Trace file (.h5). (default: traces/\(DefaultTrace.fileName))")
+    var trace: String?
+
+    @Option(name: .customLong("layer"), help: "Only this projection (q_proj ... down_proj); repeatable.")
+    var layers: [String] = []
+
+    @Option(name: .customLong("block"), help: "Only this block; repeatable.")
+    var blocks: [Int] = []
+
+    @Option(name: .customLong("model"), help: "Cycle model: compute or full.")
+    var model: CycleModel = .full
+
+    @Option(help: "How dense columns are chosen: ratio (the reference's five-step search) or best (every threshold).")
+    var split: SplitSearch = .ratio
+
+    @Flag(name: .customLong("reference-quirks"), help: "Compute model: reproduce BESA hw_sim's counts exactly, slips included.")
+    var referenceQuirks = false
+
+    @Option(name: .customLong("quirk"), help: "Compute model: switch one reference slip back on; repeatable.")
+    var quirkNames: [String] = []
+
+    @OptionGroup var hardware: HardwareOptions
+
+    @Option(help: "Output: table, csv or json.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Write the output to this file (atomically) instead of stdout.")
+    var out: String?
+
+    @Flag(help: "Full model: add the ladder of bounds per layer (peak → engine split → mapping → imbalance → bandwidth).")
+    var ladder = false
+
+    @Flag(help: "Full model: find, per layer, the token count from which it is compute-bound (powers of two up to 16384).")
+    var crossover = false
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+    func validate() throws {
+        if model == .full && (referenceQuirks || !quirkNames.isEmpty) {
+            throw ValidationError("--reference-quirks and --quirk apply to --model compute only")
+        }
+        if referenceQuirks && split != .ratio {
+            throw ValidationError("--reference-quirks uses the reference's ratio search; drop --split best")
+        }
+        if model == .compute && (ladder || crossover) {
+            throw ValidationError("--ladder and --crossover need --model full")
+        }
+    }
+
+    func run() throws {
+        let config = try hardware.resolve()
+        let quirks = try resolveQuirks()
+        let path = try trace ?? DefaultTrace.path()
+        let reader = try TraceReader(path: path)
+        let selected = try select(from: reader)
+        let groupSize = try groupSize(for: reader.metadata.pattern, format: config.sparseFormat, path: path)
+        let simulator = Simulator(config: config, model: model, search: split, quirks: quirks)
+
+        let progress = Progress(total: selected.count, label: "simulating")
+        var reports: [LayerReport] = []
+        var crossovers: [LayerID: Int?] = [:]
+        for (index, summary) in selected.enumerated() {
+            progress.update(index, summary.id.description)
+            let layer = try reader.layer(summary.id)
+            let workload = LayerWorkload(id: layer.id, mask: layer.mask)
+            reports.append(simulator.simulate(workload, groupSize: groupSize))
+            if crossover {
+                crossovers[layer.id] = computeBoundFrom(workload, config: config, groupSize: groupSize)
+            }
+        }
+        progress.finish()
+        let result = SimulationSummary(layers: reports)
+
+        switch format {
+        case .csv: try emit(ReportFormat.csv(result), to: out)
+        case .json: try emit(ReportFormat.json(result, config: config, trace: path), to: out)
+        case .table:
+            try emit(SimulationTable(summary: result, config: config, reader: reader, shownOf: reader.layers.count,
+                                     ladder: ladder, crossovers: crossover ? crossovers : nil).render(), to: out)
+        }
+    }
+
+    private func resolveQuirks() throws -> ReferenceQuirks {
+        var quirks: ReferenceQuirks = referenceQuirks ? .all : .none
+        for name in quirkNames {
+            guard let quirk = ReferenceQuirks.named.first(where: { $0.0 == name })?.1 else {
+                throw ValidationError("unknown quirk '\(name)' (known: \(ReferenceQuirks.named.map(\.0).joined(separator: ", ")))")
+            }
+            quirks.insert(quirk)
+        }
+        return quirks
+    }
+
+    private func select(from reader: TraceReader) throws -> [LayerSummary] {
+        var projections = Set<Projection>()
+        for name in layers {
+            guard let projection = Projection(name: name) else {
+                throw CLIError("unknown layer '\(name)' (expected one of \(Projection.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            projections.insert(projection)
+        }
+        let available = reader.blocks
+        for block in blocks where !available.contains(block) {
+            let range = available.count > 1 ? "\(available.first!)–\(available.last!)" : "\(available.first!)"
+            throw CLIError("block \(block) is not in \(reader.path) (blocks \(range))")
+        }
+        let selected = reader.layers.filter {
+            (projections.isEmpty || projections.contains($0.id.projection)) && (blocks.isEmpty || blocks.contains($0.id.block))
+        }
+        guard !selected.isEmpty else {
+            throw CLIError("\(reader.path) has no \(layers.joined(separator: "/")) layer in the blocks asked for")
+        }
+        return selected
+    }
+
+    private func groupSize(for pattern: SparsityPattern, format: SparseFormat, path: String) throws -> Int {
+        if case .nOfM(_, let m) = pattern { return m }
+        if format == .nm { throw CLIError("--sparse-format nm needs an N:M trace; \(path) is \(pattern)") }
+        return 0
+    }
+
+    /// Smallest power-of-two token count at which the sparse layer is compute-bound (nil: none up to 16384).
+    private func computeBoundFrom(_ workload: LayerWorkload, config: HardwareConfig, groupSize: Int) -> Int? {
+        var probe = config
+        for exponent in 0...14 {
+            probe.tokens = 1 << exponent
+            let report = Simulator(config: probe, model: .full, search: split).simulate(workload, groupSize: groupSize)
+            if let full = report.full, !full.sparse.isMemoryBound { return probe.tokens }
+        }
+        return nil
+    }
+}

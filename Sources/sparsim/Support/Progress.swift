@@ -1,0 +1,38 @@
+import Foundation
+import Traces
+
+/// Progress on stderr for long work: a line rewritten in place on a terminal, nothing otherwise
+/// (so that piped and captured output stays clean).
+struct Progress {
+    let total: Int
+    let label: String
+    private let enabled = isatty(STDERR_FILENO) == 1
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func update(_ done: Int, _ detail: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(done)/\(total) \(detail)".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+/// Writes `text` to `path` atomically, or to stdout when `path` is nil.
+func emit(_ text: String, to path: String?) throws {
+    guard let path else {
+        print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
+        return
+    }
+    do {
+        try AtomicFile.write(Data(text.utf8), to: path)
+    } catch {
+        throw CLIError("\(path): cannot write (\(error.localizedDescription))")
+    }
+}
