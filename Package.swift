@@ -59,8 +59,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TracesTests", dependencies: ["Traces"]),
         .testTarget(name: "PrunerTests", dependencies: ["Pruner"]),
-        .testTarget(name: "ViTCoDSimTests", dependencies: ["ViTCoDSim", "Traces"],
-                    resources: [.copy("Golden")]),
+        .testTarget(name: "ViTCoDSimTests", dependencies: ["ViTCoDSim", "Traces"], exclude: ["Support/reference_hw_sim.py", "Golden"]),
         // Runs the built `sparsim` binary as a user would; depending on the executable
         // target makes `swift test` build it.
         .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces"]),

@@ -13,53 +13,95 @@ struct DenseEngine {
 }
 
 /// The sparse engine: `lines` PE columns ("lines") of `peRows` PEs. Each input column's kept weights
-/// (within the current row tile) go to one line, `peRows` of them per cycle per token; a column is
-/// handed to whichever line frees up first, in column order. The step ends when the busiest line
-/// does, so uneven columns cost time (load imbalance) and short columns waste PEs (fold).
+/// (within the current row tile) go to one line, `peRows` of them per cycle per token: a column of
+/// n kept weights occupies its line for ceil(n / peRows) cycles per token (short columns waste PEs:
+/// fold). Columns are handed out in order to whichever line frees up first (`EngineSchedule`), so
+/// uneven columns leave lines idle at the end (load imbalance).
 struct SparseEngine {
     let peRows: Int
-    let lines: Int
 
-    struct StepCost {
-        /// Busiest line: the step's time per token.
-        var cyclesPerToken: Int
-        /// The same work perfectly balanced across lines (fold losses only).
-        var balancedCyclesPerToken: Int
-    }
-
-    func cost(keptPerColumn: some Sequence<Int>) -> StepCost {
-        var folds = 0
-        var queue = LineQueue(lines: max(lines, 1))
-        for kept in keptPerColumn where kept > 0 {
-            let cycles = ceilDiv(kept, peRows)
-            folds += cycles
-            queue.assign(cycles)
-        }
-        guard folds > 0 else { return StepCost(cyclesPerToken: 0, balancedCyclesPerToken: 0) }
-        precondition(lines > 0, "sparse work on a sparse engine without lines")
-        return StepCost(cyclesPerToken: queue.busiest, balancedCyclesPerToken: ceilDiv(folds, lines))
+    /// Cycles per token of each non-empty column.
+    func columnCycles(keptPerColumn: some Sequence<Int>) -> [Int] {
+        keptPerColumn.compactMap { $0 > 0 ? ceilDiv($0, peRows) : nil }
     }
 }
 
-/// A binary min-heap of line loads: hands each job to the least-loaded line.
-struct LineQueue {
-    private var loads: [Int]
-    private(set) var busiest = 0
+/// When the engines are free, as steps are issued to them. Steps overlap: a line of the sparse engine
+/// that finishes early takes the next step's columns as soon as their data is on chip. Changing the
+/// PE split (between down_proj's column tiles) waits for every issued step to finish.
+struct EngineSchedule {
+    private var denseFree = 0.0
+    private var lines = MinHeap()
+    private var barrier = 0.0
+    /// When every step issued so far has finished.
+    private(set) var allDone = 0.0
 
-    init(lines: Int) { loads = [Int](repeating: 0, count: lines) }
+    // Fold-only bound of the current interval between reconfigurations (ladder "mapping").
+    private var intervalDense = 0
+    private var intervalFolds = 0
+    private var intervalLines = 1
+    private(set) var mappingBound = 0
 
-    mutating func assign(_ cycles: Int) {
-        loads[0] += cycles
-        busiest = max(busiest, loads[0])
-        // Sift the root down.
+    /// Starts a new PE split: waits for all work so far.
+    mutating func reconfigure(sparseLines: Int) {
+        closeInterval()
+        barrier = allDone
+        denseFree = allDone
+        lines = MinHeap(count: sparseLines, value: allDone)
+        intervalLines = max(sparseLines, 1)
+    }
+
+    /// Issues a step whose data is on chip at `ready`; returns when it finishes.
+    mutating func run(_ step: Step, ready: Double, tokens: Int) -> Double {
+        let start = max(ready, barrier)
+        var done = start
+        if step.denseCyclesPerToken > 0 {
+            let begin = max(denseFree, start)
+            denseFree = begin + Double(step.denseCyclesPerToken * tokens)
+            done = max(done, denseFree)
+        }
+        for cycles in step.sparseColumnCycles {
+            let begin = max(lines.min, start)
+            let end = begin + Double(cycles * tokens)
+            lines.replaceMin(with: end)
+            done = max(done, end)
+        }
+        intervalDense += step.denseCyclesPerToken * tokens
+        intervalFolds += step.sparseFolds * tokens
+        allDone = max(allDone, done)
+        return done
+    }
+
+    mutating func finish() -> Double {
+        closeInterval()
+        return allDone
+    }
+
+    private mutating func closeInterval() {
+        mappingBound += max(intervalDense, ceilDiv(intervalFolds, intervalLines))
+        intervalDense = 0
+        intervalFolds = 0
+    }
+}
+
+/// A binary min-heap of line free-times.
+struct MinHeap {
+    private var values: [Double]
+
+    init(count: Int = 0, value: Double = 0) { values = [Double](repeating: value, count: count) }
+
+    var min: Double { values[0] }
+
+    mutating func replaceMin(with value: Double) {
+        values[0] = value
         var index = 0
         while true {
             let left = 2 * index + 1, right = left + 1
             var smallest = index
-            if left < loads.count && loads[left] < loads[smallest] { smallest = left }
-            if right < loads.count && loads[right] < loads[smallest] { smallest = right }
+            if left < values.count && values[left] < values[smallest] { smallest = left }
+            if right < values.count && values[right] < values[smallest] { smallest = right }
             if smallest == index { return }
-            loads.swapAt(index, smallest)
+            values.swapAt(index, smallest)
             index = smallest
         }
     }

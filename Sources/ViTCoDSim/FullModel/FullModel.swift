@@ -94,49 +94,57 @@ public struct FullModel: Sendable {
         let planner = StepPlanner(config: config, valueBits: valueBits, format: format,
                                   totalRows: mask.rows, groupSize: groupSize)
         let weightBytes = segments.reduce(0.0) { $0 + planner.weightBytes(segment: $1, counts: counts, rows: mask.rows) }
-        let tiling = Tiling.choose(rows: mask.rows, cols: mask.cols, tokens: tokens, weightBytes: weightBytes, config: config)
-        let rowTiles = RowTileCounts(mask: mask, tileRows: tiling.rowTile)
+        let fine = RowTileCounts(mask: mask, tileRows: config.peRows)
+        let (tiling, rowTiles) = Tiler(config: config, segments: segments, weightBytes: weightBytes)
+            .choose(rows: mask.rows, cols: mask.cols, fine: fine)
         let rowTileCount = rowTiles.counts.count
         let activationBytes = Double(config.activationBits) / 8
 
         // Steps depend on the token tile only through the input-buffer bound; plan once per size.
         let tokenTiles = stride(from: 0, to: tokens, by: tiling.tokenTile).map { min(tiling.tokenTile, tokens - $0) }
-        var plans: [Int: [[Step]]] = [:]
+        var plans: [Int: [[[Step]]]] = [:]  // token tile → row tile → segment → steps
         for size in Set(tokenTiles) {
             plans[size] = (0..<rowTileCount).map { tile in
-                let rows = rowTiles.rows(inTile: tile, totalRows: mask.rows)
-                return segments.flatMap { planner.steps(segment: $0, counts: rowTiles.counts[tile], rows: rows, tokenTile: size) }
+                let rows = rowTiles.rows(inTile: tile)
+                return segments.map { planner.steps(segment: $0, counts: rowTiles.counts[tile], rows: rows, tokenTile: size) }
             }
         }
 
+        // The real machine, and the same schedule with infinite bandwidth (engines alone).
         var pipeline = MemoryPipeline(bytesPerCycle: config.dramBytesPerCycle)
+        var engines = MemoryPipeline(bytesPerCycle: .infinity)
         var traffic = TrafficBytes()
-        var mapping = 0, imbalance = 0
         for tokenTile in tokenTiles {
-            let blocks = plans[tokenTile]!
-            for (tile, steps) in blocks.enumerated() {
-                for step in steps {
-                    let inputs = Double(tokenTile * step.inputColumns) * activationBytes
-                    traffic.weightValues += step.valueBytes
-                    traffic.weightMetadata += step.metadataBytes
-                    traffic.inputs += inputs
-                    mapping += tokenTile * step.balancedCyclesPerToken
-                    imbalance += tokenTile * step.cyclesPerToken
-                    pipeline.step(loading: step.valueBytes + step.metadataBytes + inputs,
-                                  computing: Double(tokenTile * step.cyclesPerToken))
+            for (tile, steps) in plans[tokenTile]!.enumerated() {
+                for (segmentIndex, segmentSteps) in steps.enumerated() {
+                    if segments.count > 1 || (tokenTile == tokenTiles[0] && tile == 0) {
+                        pipeline.reconfigure(sparseLines: segments[segmentIndex].sparsePEColumns)
+                        engines.reconfigure(sparseLines: segments[segmentIndex].sparsePEColumns)
+                    }
+                    for step in segmentSteps {
+                        let inputs = Double(tokenTile * step.inputColumns) * activationBytes
+                        traffic.weightValues += step.valueBytes
+                        traffic.weightMetadata += step.metadataBytes
+                        traffic.inputs += inputs
+                        pipeline.run(step, loading: step.valueBytes + step.metadataBytes + inputs, tokens: tokenTile)
+                        engines.run(step, loading: 0, tokens: tokenTile)
+                    }
                 }
-                let outputs = Double(tokenTile * rowTiles.rows(inTile: tile, totalRows: mask.rows)) * activationBytes
+                let outputs = Double(tokenTile * rowTiles.rows(inTile: tile)) * activationBytes
                 traffic.outputs += outputs
                 pipeline.writeBack(bytes: outputs)
+                engines.writeBack(bytes: outputs)
             }
         }
         let cycles = pipeline.finish()
+        let computeCycles = engines.finish()
         let peak = ceilDiv(usefulMACs * tokens, config.totalPEs)
         let split = Int((splitBound * Double(tokens)).rounded(.up))
         return FullRun(
-            cycles: cycles, computeCycles: imbalance, memoryCycles: Int(pipeline.channelBusy.rounded(.up)),
+            cycles: cycles, computeCycles: computeCycles, memoryCycles: Int(pipeline.channelBusy.rounded(.up)),
             traffic: traffic,
-            ladder: BoundLadder(peak: peak, engineSplit: split, mapping: mapping, imbalance: imbalance, bandwidth: cycles),
+            ladder: BoundLadder(peak: peak, engineSplit: split, mapping: engines.engines.mappingBound,
+                                imbalance: computeCycles, bandwidth: cycles),
             tiling: tiling,
             peUtilisation: cycles > 0 ? Double(usefulMACs) * Double(tokens) / (Double(cycles) * Double(config.totalPEs)) : 0)
     }

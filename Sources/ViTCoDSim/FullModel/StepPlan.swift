@@ -6,14 +6,12 @@ struct Step {
     /// Bytes of weight values and of sparse-format metadata (independent of the token tile).
     var valueBytes = 0.0
     var metadataBytes = 0.0
-    /// Engine time per token.
+    /// Dense-engine cycles per token.
     var denseCyclesPerToken = 0
-    var sparseCyclesPerToken = 0
-    var balancedSparseCyclesPerToken = 0
+    /// Sparse-engine cycles per token of each non-empty column, in issue order.
+    var sparseColumnCycles: [Int] = []
 
-    var cyclesPerToken: Int { max(denseCyclesPerToken, sparseCyclesPerToken) }
-    /// Without load imbalance (ladder: mapping and fold losses only).
-    var balancedCyclesPerToken: Int { max(denseCyclesPerToken, balancedSparseCyclesPerToken) }
+    var sparseFolds: Int { sparseColumnCycles.reduce(0, +) }
     var inputColumns: Int { denseColumns + sparseColumns }
 }
 
@@ -37,7 +35,7 @@ struct StepPlanner {
     func steps(segment: Segment, counts: [Int32], rows: Int, tokenTile: Int) -> [Step] {
         let dense = segment.denseColumns, sparse = segment.sparseColumns
         let denseEngine = DenseEngine(peRows: config.peRows, peColumns: segment.densePEColumns)
-        let sparseEngine = SparseEngine(peRows: config.peRows, lines: segment.sparsePEColumns)
+        let sparseEngine = SparseEngine(peRows: config.peRows)
         let halfWeights = config.weightBufferKiB * 1024 / 2
         let halfInputs = config.inputBufferKiB * 1024 / 2
         let halfIndex = config.indexBufferKiB * 1024 / 2
@@ -45,7 +43,6 @@ struct StepPlanner {
         func step(_ denseSlice: ArraySlice<Int>, _ sparseSlice: ArraySlice<Int>) -> Step {
             let keptPerColumn = sparseSlice.lazy.map { Int(counts[$0]) }
             let kept = keptPerColumn.reduce(0, +)
-            let sparseCost = sparseEngine.cost(keptPerColumn: keptPerColumn)
             let metadataBits = sparseSlice.isEmpty ? 0 : format.metadataBits(
                 rows: rows, columns: sparseSlice.count, kept: kept, totalRows: totalRows,
                 groupSize: groupSize, pointerBits: config.pointerBits)
@@ -54,8 +51,7 @@ struct StepPlanner {
                 valueBytes: Double((denseSlice.count * rows + kept) * valueBits) / 8,
                 metadataBytes: Double(metadataBits) / 8,
                 denseCyclesPerToken: denseEngine.cyclesPerToken(rows: rows, columns: denseSlice.count),
-                sparseCyclesPerToken: sparseCost.cyclesPerToken,
-                balancedSparseCyclesPerToken: sparseCost.balancedCyclesPerToken)
+                sparseColumnCycles: sparseEngine.columnCycles(keptPerColumn: keptPerColumn))
         }
 
         func fits(_ step: Step) -> Bool {
@@ -63,23 +59,40 @@ struct StepPlanner {
                 && Double(tokenTile * step.inputColumns * config.activationBits) / 8 <= halfInputs
         }
 
-        // Start from the step count the totals need, then add steps until every step fits
-        // (kept weights are uneven across columns). One column per engine per step always fits:
-        // the tiler bounds the row tile so that it does.
-        let whole = step(dense[...], sparse[...])
-        var count = max(1, Int((whole.valueBytes / halfWeights).rounded(.up)),
-                        Int((whole.metadataBytes / halfIndex).rounded(.up)),
-                        Int((Double(tokenTile * whole.inputColumns * config.activationBits) / 8 / halfInputs).rounded(.up)))
-        let most = max(dense.count, sparse.count, 1)
-        while true {
-            count = min(count, most)
-            let denseChunk = max(1, ceilDiv(dense.count, count)), sparseChunk = max(1, ceilDiv(sparse.count, count))
-            let steps = (0..<count).map { index in
+        func plan(denseChunk: Int, sparseChunk: Int, count: Int) -> [Step] {
+            (0..<count).map { index in
                 step(dense[min(dense.count, index * denseChunk)..<min(dense.count, (index + 1) * denseChunk)],
                      sparse[min(sparse.count, index * sparseChunk)..<min(sparse.count, (index + 1) * sparseChunk)])
             }.filter { $0.inputColumns > 0 }
+        }
+
+        // The fewest steps the totals allow.
+        let whole = step(dense[...], sparse[...])
+        let fewest = max(1, Int((whole.valueBytes / halfWeights).rounded(.up)),
+                         Int((whole.metadataBytes / halfIndex).rounded(.up)),
+                         Int((Double(tokenTile * whole.inputColumns * config.activationBits) / 8 / halfInputs).rounded(.up)))
+        // Prefer dense chunks that are whole multiples q of the dense engine's PE columns (no fold
+        // across steps), with the sparse columns spread over the same number of steps.
+        if !dense.isEmpty, segment.densePEColumns > 0 {
+            let width = segment.densePEColumns
+            var q = max(1, dense.count / (width * fewest))
+            while q >= 1 {
+                let count = ceilDiv(dense.count, width * q)
+                let steps = plan(denseChunk: width * q, sparseChunk: max(1, ceilDiv(sparse.count, count)), count: count)
+                if count >= fewest && steps.allSatisfy(fits) { return steps }
+                q -= 1
+            }
+        }
+        // Otherwise: even chunks, more steps until every step fits (kept weights are uneven across
+        // columns). One column per engine per step is the finest cut; the tiler bounds the row tile
+        // so that a single column fits.
+        let most = max(dense.count, sparse.count, 1)
+        var count = min(fewest, most)
+        while true {
+            let steps = plan(denseChunk: max(1, ceilDiv(dense.count, count)), sparseChunk: max(1, ceilDiv(sparse.count, count)),
+                             count: count)
             if count == most || steps.allSatisfy(fits) { return steps }
-            count = max(count + 1, count * 9 / 8)
+            count = min(most, max(count + 1, count * 9 / 8))
         }
     }
 }

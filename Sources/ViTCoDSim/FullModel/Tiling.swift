@@ -9,27 +9,71 @@ public struct Tiling: Equatable, Sendable {
     public var tokenTile: Int
     public var rowTile: Int
 
-    /// Picks (Mt, Nt) with the least estimated DRAM traffic: weights · ceil(M/Mt) + inputs ·
-    /// ceil(N/Nt) + outputs, over row tiles that are multiples of the PE rows (or all N rows), with
-    /// Mt as large as the output buffer then allows. Ties go to the larger row tile.
-    static func choose(rows: Int, cols: Int, tokens: Int, weightBytes: Double, config: HardwareConfig) -> Tiling {
-        let accumulators = max(1, Int(config.outputBufferKiB * 1024 / 2) * 8 / config.accumulatorBits)
-        // One dense column of a row tile must fit half the weight buffer, and its bitmap half the
-        // index buffer.
+    /// The largest row tile the buffers allow: its partial sums for one token fit half the output
+    /// buffer, one of its dense columns half the weight buffer, its bitmap column half the index buffer.
+    static func maxRowTile(rows: Int, config: HardwareConfig) -> Int {
         let columnLimit = Int(config.weightBufferKiB * 1024 / 2) * 8 / config.valueBits
         let bitmapLimit = Int(config.indexBufferKiB * 1024 / 2) * 8
-        let maxRows = max(1, min(rows, accumulators, columnLimit, bitmapLimit))
-        var candidates = Set(stride(from: config.peRows, through: maxRows, by: config.peRows))
-        candidates.insert(maxRows)
+        return max(1, min(rows, accumulators(config), columnLimit, bitmapLimit))
+    }
+
+    /// Partial sums that fit half the output buffer.
+    static func accumulators(_ config: HardwareConfig) -> Int {
+        max(1, Int(config.outputBufferKiB * 1024 / 2) * 8 / config.accumulatorBits)
+    }
+}
+
+/// Chooses the tiling of a layer: row tiles of PE-row groups doubled (64, 128, 256, ... rows, or all
+/// rows), each with the largest token tile the output buffer allows, costed as
+/// max(DRAM traffic / bandwidth, engine cycles) and the cheapest kept (ties: less traffic, then the
+/// larger row tile). Engine cycles are estimated from the exact per-tile column counts: a row tile
+/// too short leaves the sparse engine's PE lines half used (a column of 65 weights takes two passes
+/// of 64 PEs), one too tall forces small token tiles and re-reads the weights.
+struct Tiler {
+    let config: HardwareConfig
+    let segments: [Segment]
+    let weightBytes: Double
+
+    func choose(rows: Int, cols: Int, fine: RowTileCounts) -> (Tiling, RowTileCounts) {
+        let tokens = config.tokens
+        let maxRows = Tiling.maxRowTile(rows: rows, config: config)
+        var factors: [Int] = []
+        var factor = 1
+        while factor * fine.tileRows <= maxRows {
+            factors.append(factor)
+            if factor * fine.tileRows >= rows { break }
+            factor *= 2
+        }
+        if factors.isEmpty { factors = [1] }
         let inputBytes = Double(tokens * cols * config.activationBits) / 8
-        var best: (traffic: Double, tiling: Tiling)?
-        for rowTile in candidates.sorted(by: >) {
-            let tokenTile = min(tokens, max(1, accumulators / rowTile))
-            let traffic = weightBytes * Double(ceilDiv(tokens, tokenTile)) + inputBytes * Double(ceilDiv(rows, rowTile))
-            if best == nil || traffic < best!.traffic {
-                best = (traffic, Tiling(tokenTile: tokenTile, rowTile: rowTile))
+        var best: (cycles: Double, traffic: Double, tiling: Tiling, counts: RowTileCounts)?
+        for factor in factors {
+            let tiles = fine.coarsened(by: factor)
+            let rowTile = min(rows, tiles.tileRows)
+            let tokenTile = min(tokens, max(1, Tiling.accumulators(config) / rowTile))
+            let traffic = weightBytes * Double(ceilDiv(tokens, tokenTile)) + inputBytes * Double(tiles.counts.count)
+            let cycles = max(traffic / config.dramBytesPerCycle, Double(computePerToken(tiles) * tokens))
+            if best == nil || cycles < best!.cycles || (cycles == best!.cycles && traffic <= best!.traffic) {
+                best = (cycles, traffic, Tiling(tokenTile: tokenTile, rowTile: rowTile), tiles)
             }
         }
-        return best!.tiling
+        return (best!.tiling, best!.counts)
+    }
+
+    /// Engine cycles per token with whole PE-column multiples of dense columns per step.
+    private func computePerToken(_ tiles: RowTileCounts) -> Int {
+        var total = 0
+        for tile in tiles.counts.indices {
+            let rows = tiles.rows(inTile: tile)
+            for segment in segments {
+                let dense = segment.denseColumns.isEmpty ? 0
+                    : ceilDiv(rows, config.peRows) * ceilDiv(segment.denseColumns.count, segment.densePEColumns)
+                var folds = 0
+                for column in segment.sparseColumns { folds += ceilDiv(Int(tiles.counts[tile][column]), config.peRows) }
+                let sparse = folds == 0 ? 0 : ceilDiv(folds, segment.sparsePEColumns)
+                total += max(dense, sparse)
+            }
+        }
+        return total
     }
 }
