@@ -62,6 +62,6 @@ let package = Package(
         .testTarget(name: "ViTCoDSimTests", dependencies: ["ViTCoDSim", "Traces"], exclude: ["Support/reference_hw_sim.py", "Golden"]),
         // Runs the built `sparsim` binary as a user would; depending on the executable
         // target makes `swift test` build it.
-        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces"]),
+        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces", "ViTCoDSim"]),
     ]
 )

@@ -94,21 +94,51 @@ public struct KeepMask: Equatable, Sendable {
 
     /// Kept weights in each column (input channel).
     public func columnCounts() -> [Int] {
-        var counts = [Int](repeating: 0, count: cols)
+        columnCounts(rows: 0..<rows)
+    }
+
+    /// Kept weights in each column within the given rows.
+    ///
+    /// Each packed byte is spread into eight one-byte lanes of a UInt64 (a table lookup), and the
+    /// lanes of a column group are summed with one 64-bit add per byte; lanes are flushed into the
+    /// counts every 255 rows, before they can overflow.
+    public func columnCounts(rows range: Range<Int>) -> [Int] {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) outside 0..<\(rows)")
+        var counts = [Int](repeating: 0, count: bytesPerRow * 8)
+        var lanes = [UInt64](repeating: 0, count: bytesPerRow)
+        let table = Self.spreadTable
         packed.withUnsafeBufferPointer { bytes in
-            for row in 0..<rows {
-                let start = row * bytesPerRow
-                for byteIndex in 0..<bytesPerRow {
-                    var byte = bytes[start + byteIndex]
-                    while byte != 0 {
-                        let bit = byte.leadingZeroBitCount
-                        counts[byteIndex * 8 + bit] += 1
-                        byte &= ~(0x80 >> UInt8(bit))
+            lanes.withUnsafeMutableBufferPointer { lanes in
+                var pending = 0
+                func flush() {
+                    for group in 0..<bytesPerRow where lanes[group] != 0 {
+                        var value = lanes[group]
+                        for lane in 0..<8 {
+                            counts[group * 8 + lane] += Int(value & 0xFF)
+                            value >>= 8
+                        }
+                        lanes[group] = 0
                     }
+                    pending = 0
                 }
+                for row in range {
+                    let start = row * bytesPerRow
+                    for group in 0..<bytesPerRow { lanes[group] &+= table[Int(bytes[start + group])] }
+                    pending += 1
+                    if pending == 255 { flush() }
+                }
+                flush()
             }
         }
+        counts.removeLast(counts.count - cols)
         return counts
+    }
+
+    /// Byte b → eight lanes, lane i = bit (7 − i) of b (column 8g + i of a packed byte).
+    private static let spreadTable: [UInt64] = (0..<256).map { (byte: Int) -> UInt64 in
+        var lanes: UInt64 = 0
+        for lane in 0..<8 where byte & (0x80 >> lane) != 0 { lanes |= 1 << UInt64(8 * lane) }
+        return lanes
     }
 
     /// The mask as row-major booleans.

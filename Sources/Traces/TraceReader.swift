@@ -15,8 +15,9 @@ public struct LayerSummary: Sendable, Equatable {
 /// Opens a trace, validates its header and layer index, and loads layers on demand.
 ///
 /// Every problem is reported as a `TraceError` whose one-line description names
-/// the file and, where it applies, the object inside it.
-public final class TraceReader {
+/// the file and, where it applies, the object inside it. Its state is immutable and every HDF5
+/// call is serialised, so it can be shared between threads.
+public final class TraceReader: @unchecked Sendable {
     public let path: String
     public let metadata: TraceMetadata
     public let config: [String: AttributeValue]

@@ -20,8 +20,12 @@ enum CLI {
     }
 
     static func run(_ arguments: [String], in directory: String? = nil) throws -> Result {
+        try runTool(executable.path, arguments, in: directory)
+    }
+
+    static func runTool(_ tool: String, _ arguments: [String], in directory: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()

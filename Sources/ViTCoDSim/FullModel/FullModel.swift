@@ -93,9 +93,8 @@ public struct FullModel: Sendable {
         let format = segments.allSatisfy({ $0.sparseColumns.isEmpty }) ? SparseFormat.bitmap : config.sparseFormat
         let planner = StepPlanner(config: config, valueBits: valueBits, format: format,
                                   totalRows: mask.rows, groupSize: groupSize)
-        let weightBytes = segments.reduce(0.0) { $0 + planner.weightBytes(segment: $1, counts: counts, rows: mask.rows) }
         let fine = RowTileCounts(mask: mask, tileRows: config.peRows)
-        let (tiling, rowTiles) = Tiler(config: config, segments: segments, weightBytes: weightBytes)
+        let (tiling, rowTiles) = Tiler(config: config, segments: segments, groupSize: groupSize)
             .choose(rows: mask.rows, cols: mask.cols, fine: fine)
         let rowTileCount = rowTiles.counts.count
         let activationBytes = Double(config.activationBits) / 8

@@ -12,26 +12,9 @@ struct RowTileCounts {
     init(mask: KeepMask, tileRows: Int) {
         self.tileRows = tileRows
         totalRows = mask.rows
-        let tiles = ceilDiv(mask.rows, tileRows)
-        var counts = [[Int32]](repeating: [Int32](repeating: 0, count: mask.cols), count: tiles)
-        mask.packed.withUnsafeBufferPointer { bytes in
-            for tile in 0..<tiles {
-                counts[tile].withUnsafeMutableBufferPointer { tileCounts in
-                    for row in tile * tileRows..<min(mask.rows, (tile + 1) * tileRows) {
-                        let start = row * mask.bytesPerRow
-                        for byteIndex in 0..<mask.bytesPerRow {
-                            var byte = bytes[start + byteIndex]
-                            while byte != 0 {
-                                let bit = byte.leadingZeroBitCount
-                                tileCounts[byteIndex * 8 + bit] += 1
-                                byte &= ~(0x80 >> UInt8(bit))
-                            }
-                        }
-                    }
-                }
-            }
+        counts = (0..<ceilDiv(mask.rows, tileRows)).map { tile in
+            mask.columnCounts(rows: tile * tileRows..<min(mask.rows, (tile + 1) * tileRows)).map { Int32($0) }
         }
-        self.counts = counts
     }
 
     private init(tileRows: Int, totalRows: Int, counts: [[Int32]]) {

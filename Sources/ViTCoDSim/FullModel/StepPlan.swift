@@ -23,15 +23,6 @@ struct StepPlanner {
     let totalRows: Int
     let groupSize: Int
 
-    /// All bytes of a segment's weights over `rows` rows (values plus metadata), as stored in DRAM.
-    func weightBytes(segment: Segment, counts: [Int], rows: Int) -> Double {
-        let kept = segment.sparseColumns.reduce(0) { $0 + counts[$1] }
-        let metadataBits = segment.sparseColumns.isEmpty ? 0 : format.metadataBits(
-            rows: rows, columns: segment.sparseColumns.count, kept: kept, totalRows: totalRows,
-            groupSize: groupSize, pointerBits: config.pointerBits)
-        return Double((segment.denseColumns.count * rows + kept) * valueBits + metadataBits) / 8
-    }
-
     func steps(segment: Segment, counts: [Int32], rows: Int, tokenTile: Int) -> [Step] {
         let dense = segment.denseColumns, sparse = segment.sparseColumns
         let denseEngine = DenseEngine(peRows: config.peRows, peColumns: segment.densePEColumns)

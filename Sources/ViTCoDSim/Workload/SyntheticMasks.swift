@@ -7,6 +7,9 @@ public enum SyntheticPattern: Sendable, Equatable, CustomStringConvertible {
     /// Row r pruned with its own probability, drawn uniformly from [s − spread, s + spread]
     /// (clamped to [0, 1]): rows of different density, as BESA's row-wise allocation produces.
     case rowVarying(spread: Double)
+    /// Column c pruned with its own probability, drawn uniformly from [s − spread, s + spread]:
+    /// input channels of different importance, as activation-aware scores (Wanda, BESA) produce.
+    case columnVarying(spread: Double)
     /// In each aligned group of m weights of a row, n chosen at random are pruned.
     case nOfM(n: Int, m: Int)
 
@@ -14,6 +17,7 @@ public enum SyntheticPattern: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .uniform: "uniform"
         case .rowVarying(let spread): "row-varying(±\(spread))"
+        case .columnVarying(let spread): "column-varying(±\(spread))"
         case .nOfM(let n, let m): "\(n):\(m)"
         }
     }
@@ -34,6 +38,13 @@ public struct SyntheticMasks {
             for row in 0..<rows {
                 let rowSparsity = min(1, max(0, sparsity - spread + 2 * spread * generator.nextUnit()))
                 fillRow(&mask, row: row, keepProbability: 1 - rowSparsity)
+            }
+        case .columnVarying(let spread):
+            let keep = (0..<cols).map { _ in
+                UInt64(((1 - min(1, max(0, sparsity - spread + 2 * spread * generator.nextUnit()))) * 65536).rounded())
+            }
+            for row in 0..<rows {
+                for column in 0..<cols where generator.next() & 0xFFFF < keep[column] { mask[row, column] = true }
             }
         case .nOfM(let n, let m):
             precondition(cols % m == 0, "N:M needs C_in divisible by M")

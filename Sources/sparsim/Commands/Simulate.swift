@@ -78,19 +78,27 @@ struct Simulate: ParsableCommand {
         let groupSize = try groupSize(for: reader.metadata.pattern, format: config.sparseFormat, path: path)
         let simulator = Simulator(config: config, model: model, search: split, quirks: quirks)
 
+        // Layers are read one at a time (HDF5 is serialised) and simulated on all cores.
         let progress = Progress(total: selected.count, label: "simulating")
-        var reports: [LayerReport] = []
-        var crossovers: [LayerID: Int?] = [:]
-        for (index, summary) in selected.enumerated() {
-            progress.update(index, summary.id.description)
-            let layer = try reader.layer(summary.id)
-            let workload = LayerWorkload(id: layer.id, mask: layer.mask)
-            reports.append(simulator.simulate(workload, groupSize: groupSize))
-            if crossover {
-                crossovers[layer.id] = computeBoundFrom(workload, config: config, groupSize: groupSize)
+        let findCrossover = crossover, search = split
+        let outcomes = concurrentMap(selected.count) { index in
+            Result { () throws(TraceError) -> (LayerReport, Int?) in
+                let layer = try reader.layer(selected[index].id)
+                let workload = LayerWorkload(id: layer.id, mask: layer.mask)
+                let report = simulator.simulate(workload, groupSize: groupSize)
+                let from = findCrossover ? Self.computeBoundFrom(workload, config: config, search: search, groupSize: groupSize) : nil
+                progress.advance(layer.id.description)
+                return (report, from)
             }
         }
         progress.finish()
+        var reports: [LayerReport] = []
+        var crossovers: [LayerID: Int?] = [:]
+        for outcome in outcomes {
+            let (report, from) = try outcome.get()
+            reports.append(report)
+            crossovers[report.id] = from
+        }
         let result = SimulationSummary(layers: reports)
 
         switch format {
@@ -142,11 +150,12 @@ struct Simulate: ParsableCommand {
     }
 
     /// Smallest power-of-two token count at which the sparse layer is compute-bound (nil: none up to 16384).
-    private func computeBoundFrom(_ workload: LayerWorkload, config: HardwareConfig, groupSize: Int) -> Int? {
+    private static func computeBoundFrom(_ workload: LayerWorkload, config: HardwareConfig, search: SplitSearch,
+                                         groupSize: Int) -> Int? {
         var probe = config
         for exponent in 0...14 {
             probe.tokens = 1 << exponent
-            let report = Simulator(config: probe, model: .full, search: split).simulate(workload, groupSize: groupSize)
+            let report = Simulator(config: probe, model: .full, search: search).simulate(workload, groupSize: groupSize)
             if let full = report.full, !full.sparse.isMemoryBound { return probe.tokens }
         }
         return nil

@@ -11,7 +11,8 @@ struct TraceSynth: ParsableCommand {
         discussion: """
             Shapes: \(ModelShape.known.keys.sorted().joined(separator: ", ")) (q/k/v/o d×d or GQA, gate/up h×d, down d×h). \
             Patterns: uniform (each weight pruned with probability S), row-varying (each row's \
-            sparsity drawn from [S − spread, S + spread]), or N:M (e.g. 2:4). A llama-7b trace is about \
+            sparsity drawn from [S − spread, S + spread]), column-varying (the same per input column), \
+            or N:M (e.g. 2:4). A llama-7b trace is about \
             800 MB and takes a minute; use --blocks to write fewer blocks.
             """
     )
@@ -22,10 +23,10 @@ struct TraceSynth: ParsableCommand {
     @Option(help: "Fraction of pruned weights, in [0, 1). Ignored for N:M (which implies N/M).")
     var sparsity: Double = 0.5
 
-    @Option(help: "uniform, row-varying, or N:M such as 2:4.")
+    @Option(help: "uniform, row-varying, column-varying, or N:M such as 2:4.")
     var pattern: String = "uniform"
 
-    @Option(help: "Row-varying: half-width of the row sparsity range.")
+    @Option(help: "Row- or column-varying: half-width of the sparsity range.")
     var spread: Double = 0.2
 
     @Option(help: "Random seed.")
@@ -68,13 +69,18 @@ struct TraceSynth: ParsableCommand {
 
     private func parsePattern(_ shape: ModelShape) throws -> (SyntheticPattern, SparsityPattern, Double) {
         switch pattern {
-        case "uniform", "row-varying":
+        case "uniform", "row-varying", "column-varying":
             guard sparsity >= 0, sparsity < 1 else { throw CLIError("--sparsity \(sparsity) is outside [0, 1)") }
             guard spread >= 0, spread <= 1 else { throw CLIError("--spread \(spread) is outside [0, 1]") }
-            return (pattern == "uniform" ? .uniform : .rowVarying(spread: spread), .unstructured, sparsity)
+            let synthetic: SyntheticPattern = switch pattern {
+            case "uniform": .uniform
+            case "row-varying": .rowVarying(spread: spread)
+            default: .columnVarying(spread: spread)
+            }
+            return (synthetic, .unstructured, sparsity)
         default:
             guard case .nOfM(let n, let m)? = SparsityPattern(pattern) else {
-                throw CLIError("unknown pattern '\(pattern)' (expected uniform, row-varying or N:M such as 2:4)")
+                throw CLIError("unknown pattern '\(pattern)' (expected uniform, row-varying, column-varying or N:M such as 2:4)")
             }
             for projection in Projection.allCases where shape.shape(of: projection).cols % m != 0 {
                 throw CLIError("\(n):\(m) does not divide C_in = \(shape.shape(of: projection).cols) of \(projection.rawValue)")

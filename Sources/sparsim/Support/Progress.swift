@@ -2,18 +2,36 @@ import Foundation
 import Traces
 
 /// Progress on stderr for long work: a line rewritten in place on a terminal, nothing otherwise
-/// (so that piped and captured output stays clean).
-struct Progress {
+/// (so that piped and captured output stays clean). Safe to advance from several threads.
+final class Progress: @unchecked Sendable {
     let total: Int
     let label: String
     private let enabled = isatty(STDERR_FILENO) == 1
+    private let lock = NSLock()
+    private var done = 0
 
     init(total: Int, label: String) {
         self.total = total
         self.label = label
     }
 
+    /// Counts one item as done.
+    func advance(_ detail: String) {
+        lock.withLock {
+            done += 1
+            show(detail)
+        }
+    }
+
+    /// Shows the item being started (single-threaded loops).
     func update(_ done: Int, _ detail: String) {
+        lock.withLock {
+            self.done = done
+            show(detail)
+        }
+    }
+
+    private func show(_ detail: String) {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K\(label) \(done)/\(total) \(detail)".utf8))
     }

@@ -15,8 +15,8 @@ struct SimulationTable {
         var sections = [header(), layerTable().render()]
         if ladder, summary.layers.first?.full != nil { sections.append(ladderTable().render()) }
         sections.append(projectionTable().render())
-        sections.append(String(format: "whole model (%d layers shown): %@ speedup (Σ dense %d / Σ sparse %d cycles)",
-                               summary.layers.count, Self.times(summary.speedup), summary.denseCycles, summary.sparseCycles))
+        sections.append("whole model (\(summary.layers.count) layers shown): \(Self.times(summary.speedup)) speedup "
+            + "(Σ dense \(summary.denseCycles) / Σ sparse \(summary.sparseCycles) cycles)")
         return sections.joined(separator: "\n\n")
     }
 
@@ -29,10 +29,10 @@ struct SimulationTable {
         let model = summary.layers.first?.model ?? .full
         var hardware = "\(config.peRows)×\(config.peColumns) PEs at \(config.clockMHz) MHz"
         if model == .full {
-            hardware += String(format: ", %.1f GB/s (%.1f B/cycle), buffers weight/input/index/output %g/%g/%g/%g KiB, "
-                + "%d-bit values, %@ format, M = %d tokens",
+            hardware += String(format: ", %.1f GB/s (%.1f B/cycle), buffers weight/input/index/output %g/%g/%g/%g KiB",
                 config.dramGBps, config.dramBytesPerCycle, config.weightBufferKiB, config.inputBufferKiB,
-                config.indexBufferKiB, config.outputBufferKiB, config.valueBits, config.sparseFormat.rawValue, config.tokens)
+                config.indexBufferKiB, config.outputBufferKiB)
+                + ", \(config.valueBits)-bit values, \(config.sparseFormat.rawValue) format, M = \(config.tokens) tokens"
         }
         return [
             "trace     \(reader.path): \(meta.method) on \(meta.model), target \(meta.targetSparsity) \(meta.pattern)",

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+import Traces
+import ViTCoDSim
+
+@Suite struct SimulateCLITests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+    static let defaultTrace = packageRoot + "/traces/synthetic-small-row-varying-50.h5"
+
+    static func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "sparsim-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// What the library says for the default trace's gate_proj layers.
+    static func expectedCSV(model: CycleModel, tokens: Int = 2048) throws -> String {
+        let trace = try Trace.read(from: defaultTrace)
+        var config = HardwareConfig()
+        config.tokens = tokens
+        let simulator = Simulator(config: config, model: model)
+        let reports = trace.layers.filter { $0.id.projection == .gate }
+            .map { simulator.simulate(LayerWorkload(id: $0.id, mask: $0.mask)) }
+        return ReportFormat.csv(SimulationSummary(layers: reports))
+    }
+
+    @Test func gateProjOfTheDefaultTraceWithoutArguments() throws {
+        let result = try CLI.run(["simulate", "--layer", "gate_proj"], in: Self.packageRoot)
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").filter { $0.contains("gate_proj") && $0.contains("1536×576") }
+        #expect(rows.count == 4)
+        // The speedups printed are the library's, for the same trace.
+        let expected = try Self.expectedCSV(model: .full).split(separator: "\n").dropFirst()
+        for (row, csv) in zip(rows, expected) {
+            let speedup = Double(csv.split(separator: ",")[9])!
+            #expect(row.contains(String(format: "%.3f×", speedup)), "\(row) lacks \(speedup)")
+        }
+        #expect(result.stdout.contains("whole model (4 layers shown)"))
+    }
+
+    @Test(arguments: [CycleModel.compute, .full])
+    func csvEqualsTheLibrary(model: CycleModel) throws {
+        let elsewhere = try Self.temporaryDirectory()  // also: the default trace is found from any directory
+        defer { try? FileManager.default.removeItem(atPath: elsewhere) }
+        let result = try CLI.run(["simulate", "--layer", "gate", "--model", model.rawValue, "--tokens", "64", "--format", "csv"],
+                                 in: elsewhere)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == (try Self.expectedCSV(model: model, tokens: 64)))
+    }
+
+    @Test func jsonParses() throws {
+        let result = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--block", "1", "--tokens", "1", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        #expect((document["layers"] as! [Any]).count == 7)
+        #expect((document["hardware"] as! [String: Any])["tokens"] as? Int == 1)
+    }
+
+    @Test func outputFileIsWrittenWholeOrNotAtAll() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let good = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--format", "csv", "--model", "compute", "--out", directory + "/r.csv"])
+        #expect(good.status == 0)
+        #expect(try String(contentsOfFile: directory + "/r.csv", encoding: .utf8).split(separator: "\n").count == 29)
+        let bad = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--layer", "nope", "--out", directory + "/bad.csv"])
+        #expect(bad.status != 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["r.csv"])
+    }
+
+    @Test(arguments: [
+        (["--layer", "w_proj"], "unknown layer 'w_proj'"),
+        (["--block", "99"], "block 99 is not in"),
+        (["--pe-columns", "0"], "peColumns must be positive"),
+        (["--bandwidth", "0"], "dramGBps must be positive"),
+        (["--tokens", "0"], "tokens must be at least 1"),
+        (["--reference-quirks"], "--reference-quirks and --quirk apply to --model compute only"),
+        (["--model", "compute", "--quirk", "typo"], "unknown quirk 'typo'"),
+        (["--sparse-format", "nm"], "--sparse-format nm needs an N:M trace"),
+        (["--trace", "/no/such.h5"], "/no/such.h5: no such file"),
+    ])
+    func badInputIsOneLine(arguments: [String], problem: String) throws {
+        let result = try CLI.run(["simulate"] + arguments, in: Self.packageRoot)
+        #expect(result.status != 0)
+        let message = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(message.contains(problem), "stderr: \(message)")
+        #expect(message.hasPrefix("Error: "))
+        #expect(!message.split(separator: "\n").first!.isEmpty)
+        #expect(message.split(separator: "\n").count <= 3, "usage lines at most after the error: \(message)")
+    }
+
+    @Test func badHardwareConfigFiles() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (json, problem) in [(#"{"peRows": 0}"#, "peRows must be positive"),
+                                (#"{"dramGBps": 0.0}"#, "dramGBps must be positive"),
+                                (#"{"peRowz": 64}"#, "unknown field 'peRowz'"),
+                                (#"{"peRows": "many"}"#, "peRows"),
+                                (#"{"peRows": 64"#, "hw.json")] {
+            try json.write(toFile: directory + "/hw.json", atomically: true, encoding: .utf8)
+            let result = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--hw", directory + "/hw.json"])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains(problem), "\(json): \(result.stderr)")
+            #expect(result.stderr.contains(directory + "/hw.json"))
+        }
+        // A valid file with some fields: the rest keep their defaults.
+        try #"{"tokens": 1, "sparseFormat": "csc"}"#.write(toFile: directory + "/hw.json", atomically: true, encoding: .utf8)
+        let result = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--hw", directory + "/hw.json", "--block", "0"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("csc format, M = 1 tokens"))
+    }
+
+    @Test(.enabled(if: (try? Python.run(["-c", "import h5py, numpy"]).status) == 0
+                   || ProcessInfo.processInfo.environment["CI"] == "true", "python3 with h5py is not installed"))
+    func maskThatDisagreesWithItsShape() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/bad.h5"
+        let script = """
+            import sys, h5py, numpy as np
+            with h5py.File(sys.argv[1], "w") as f:
+                f.attrs.update(format="sparsim-trace", version=1, model="m", method="x", target_sparsity=0.5,
+                               pattern="unstructured", seqlen=0, calibration_samples=0, created_by="test")
+                d = f.create_dataset("layers/0/gate_proj/mask", data=np.zeros((8, 2), dtype=np.uint8))
+                d.attrs["shape"] = np.array([8, 100], dtype=np.int64)
+                d.attrs["nnz"] = 0
+            """
+        try #require(try Python.run(["-c", script, path]).status == 0)
+        let result = try CLI.run(["simulate", "--trace", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(path): /layers/0/gate_proj/mask: dataset is 8×2 bytes but shape 8×100"))
+    }
+
+    @Test func synthesisedTraceHasTheAskedSparsity() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/s.h5"
+        let made = try CLI.run(["trace", "synth", "--shape", "small", "--blocks", "1", "--pattern", "2:4", "--seed", "3", "--out", path])
+        #expect(made.status == 0, "\(made.stderr)")
+        let trace = try Trace.read(from: path)
+        #expect(trace.metadata.pattern == .nOfM(n: 2, m: 4))
+        #expect(trace.layers.count == 7)
+        for layer in trace.layers {
+            #expect(layer.mask.nonzeroCount * 2 == layer.mask.count)  // exactly 2 of every 4
+        }
+        let bad = try CLI.run(["trace", "synth", "--shape", "small", "--pattern", "3:5", "--out", directory + "/x.h5"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("3:5 does not divide C_in = 576"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["s.h5"])
+    }
+}
+
+enum Python {
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let result = try CLI.runTool("/usr/bin/env", ["python3"] + arguments)
+        return (result.status, result.stdout + result.stderr)
+    }
+}
