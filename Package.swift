@@ -57,11 +57,14 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "TracesTests", dependencies: ["Traces"]),
+        // Temporary directories and external processes (python3, h5dump, the sparsim binary).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TracesTests", dependencies: ["Traces", "TestSupport"]),
         .testTarget(name: "PrunerTests", dependencies: ["Pruner"]),
-        .testTarget(name: "ViTCoDSimTests", dependencies: ["ViTCoDSim", "Traces"], exclude: ["Support/reference_hw_sim.py", "Golden"]),
+        .testTarget(name: "ViTCoDSimTests", dependencies: ["ViTCoDSim", "Traces", "TestSupport"],
+                    exclude: ["Support/reference_hw_sim.py", "Golden"]),
         // Runs the built `sparsim` binary as a user would; depending on the executable
         // target makes `swift test` build it.
-        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces", "ViTCoDSim"]),
+        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces", "ViTCoDSim", "TestSupport"]),
     ]
 )

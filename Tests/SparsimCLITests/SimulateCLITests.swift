@@ -2,17 +2,12 @@ import Foundation
 import Testing
 import Traces
 import ViTCoDSim
+import TestSupport
 
 @Suite struct SimulateCLITests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
     static let defaultTrace = packageRoot + "/traces/synthetic-small-row-varying-50.h5"
-
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "sparsim-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
 
     /// What the library says for the default trace's gate_proj layers.
     static func expectedCSV(model: CycleModel, tokens: Int = 2048) throws -> String {
@@ -41,8 +36,8 @@ import ViTCoDSim
 
     @Test(arguments: [CycleModel.compute, .full])
     func csvEqualsTheLibrary(model: CycleModel) throws {
-        let elsewhere = try Self.temporaryDirectory()  // also: the default trace is found from any directory
-        defer { try? FileManager.default.removeItem(atPath: elsewhere) }
+        let elsewhereFolder = try TemporaryDirectory()  // also: the default trace is found from any directory
+        let elsewhere = elsewhereFolder.path
         let result = try CLI.run(["simulate", "--layer", "gate", "--model", model.rawValue, "--tokens", "64", "--format", "csv"],
                                  in: elsewhere)
         #expect(result.status == 0, "\(result.stderr)")
@@ -58,8 +53,8 @@ import ViTCoDSim
     }
 
     @Test func outputFileIsWrittenWholeOrNotAtAll() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let folder = try TemporaryDirectory()
+        let directory = folder.path
         let good = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--format", "csv", "--model", "compute", "--out", directory + "/r.csv"])
         #expect(good.status == 0)
         #expect(try String(contentsOfFile: directory + "/r.csv", encoding: .utf8).split(separator: "\n").count == 29)
@@ -90,8 +85,8 @@ import ViTCoDSim
     }
 
     @Test func badHardwareConfigFiles() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let folder = try TemporaryDirectory()
+        let directory = folder.path
         for (json, problem) in [(#"{"peRows": 0}"#, "peRows must be positive"),
                                 (#"{"dramGBps": 0.0}"#, "dramGBps must be positive"),
                                 (#"{"peRowz": 64}"#, "unknown field 'peRowz'"),
@@ -110,11 +105,10 @@ import ViTCoDSim
         #expect(result.stdout.contains("csc format, M = 1 tokens"))
     }
 
-    @Test(.enabled(if: (try? Python.run(["-c", "import h5py, numpy"]).status) == 0
-                   || ProcessInfo.processInfo.environment["CI"] == "true", "python3 with h5py is not installed"))
+    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.isCI, "python3 with h5py is not installed"))
     func maskThatDisagreesWithItsShape() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let folder = try TemporaryDirectory()
+        let directory = folder.path
         let path = directory + "/bad.h5"
         let script = """
             import sys, h5py, numpy as np
@@ -125,15 +119,15 @@ import ViTCoDSim
                 d.attrs["shape"] = np.array([8, 100], dtype=np.int64)
                 d.attrs["nnz"] = 0
             """
-        try #require(try Python.run(["-c", script, path]).status == 0)
+        try #require(try ExternalProcess.python(["-c", script, path]).status == 0)
         let result = try CLI.run(["simulate", "--trace", path])
         #expect(result.status != 0)
         #expect(result.stderr.contains("\(path): /layers/0/gate_proj/mask: dataset is 8×2 bytes but shape 8×100"))
     }
 
     @Test func synthesisedTraceHasTheAskedSparsity() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let folder = try TemporaryDirectory()
+        let directory = folder.path
         let path = directory + "/s.h5"
         let made = try CLI.run(["trace", "synth", "--shape", "small", "--blocks", "1", "--pattern", "2:4", "--seed", "3", "--out", path])
         #expect(made.status == 0, "\(made.stderr)")
@@ -147,12 +141,5 @@ import ViTCoDSim
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("3:5 does not divide C_in = 576"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["s.h5"])
-    }
-}
-
-enum Python {
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let result = try CLI.runTool("/usr/bin/env", ["python3"] + arguments)
-        return (result.status, result.stdout + result.stderr)
     }
 }

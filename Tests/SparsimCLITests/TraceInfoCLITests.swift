@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Traces
+import TestSupport
 
 @Suite struct TraceInfoCLITests {
     @Test func helpListsTheSubcommands() throws {
@@ -14,9 +15,8 @@ import Traces
     }
 
     @Test func printsMetadataAndPerLayerTable() throws {
-        let directory = NSTemporaryDirectory() + "sparsim-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let folder = try TemporaryDirectory()
+        let directory = folder.path
         let path = directory + "/t.h5"
         // Block 3 gate_proj keeps 3 of 8 (62.50% sparse); block 3 q_proj keeps all of 2×2.
         let gate = KeepMask(rows: 2, cols: 4) { row, col in row == 0 ? col < 3 : false }
@@ -41,9 +41,8 @@ import Traces
         ("notes.txt", "not an HDF5 file"),
     ])
     func badInputIsOneLineAndNonZeroExit(name: String, problem: String) throws {
-        let directory = NSTemporaryDirectory() + "sparsim-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let folder = try TemporaryDirectory()
+        let directory = folder.path
         try "not a trace".write(toFile: directory + "/notes.txt", atomically: true, encoding: .utf8)
         let result = try CLI.run(["trace", "info", name], in: directory)
         #expect(result.status != 0)

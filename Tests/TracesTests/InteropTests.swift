@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Traces
+import TestSupport
 
 /// The format is for other tools too: h5py must read what sparsim writes, sparsim must read what a
 /// Python script following docs/trace-format.md writes, and h5dump must show the documented layout.
@@ -12,7 +13,7 @@ import Testing
         return sum
     }
 
-    @Test(.enabled(if: ExternalTool.hasH5py || ExternalTool.isCI, "python3 with h5py and numpy is not installed"))
+    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.isCI, "python3 with h5py and numpy is not installed"))
     func h5pyReadsSparsimTraces() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("trace.h5")
@@ -37,20 +38,20 @@ import Testing
                     w = "weight" in g and abs(float(g["weight"][...].sum())) >= 0
                     print("layer", block, proj, rows, cols, int(m.sum()), int((r * 131 + c * 7).sum()), w)
             """
-        let result = try ExternalTool.run(["python3", "-c", script, path])
+        let result = try ExternalProcess.python(["-c", script, path])
         #expect(result.status == 0, "\(result.output)")
         var expected = ["header 1 unit-test-model wanda 0.5 2:4 512 128", "config 576 SmolLM2 ✓", "metrics 36.5"]
         for layer in trace.layers {
             expected.append("layer \(layer.id.block) \(layer.id.projection.rawValue) \(layer.mask.rows) \(layer.mask.cols) "
                 + "\(layer.mask.nonzeroCount) \(Self.checksum(layer.mask)) \(layer.weight != nil ? "True" : "False")")
         }
-        let lines = result.output.split(separator: "\n").map(String.init)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
         // Python sorts projections by name; compare as sets of lines.
         #expect(Set(lines) == Set(expected))
         #expect(lines.count == expected.count)
     }
 
-    @Test(.enabled(if: ExternalTool.hasH5py || ExternalTool.isCI, "python3 with h5py and numpy is not installed"))
+    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.isCI, "python3 with h5py and numpy is not installed"))
     func sparsimReadsTracesWrittenByH5py() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("from-python.h5")
@@ -74,7 +75,7 @@ import Testing
                     if proj == "down_proj":
                         g.create_dataset("weight", data=(r - c).astype(np.float32))
             """
-        let result = try ExternalTool.run(["python3", "-c", script, path])
+        let result = try ExternalProcess.python(["-c", script, path])
         try #require(result.status == 0, "\(result.output)")
         let trace = try Trace.read(from: path)
         #expect(trace.metadata == TraceMetadata(model: "py-model", method: "handmade", targetSparsity: 0.25,
@@ -91,12 +92,12 @@ import Testing
         #expect(down.weight == (0..<3).flatMap { r in (0..<8).map { c in Float(r - c) } })
     }
 
-    @Test(.enabled(if: ExternalTool.hasH5dump || ExternalTool.isCI, "h5dump (Debian package hdf5-tools) is not installed"))
+    @Test(.enabled(if: ExternalProcess.hasH5dump || ExternalProcess.isCI, "h5dump (Debian package hdf5-tools) is not installed"))
     func h5dumpShowsTheDocumentedLayout() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("trace.h5")
         try TraceRoundTripTests.sampleTrace().write(to: path)
-        let result = try ExternalTool.run(["h5dump", "-H", path])
+        let result = try ExternalProcess.run("/usr/bin/env", ["h5dump", "-H", path])
         #expect(result.status == 0, "\(result.output)")
         for fragment in [
             #"ATTRIBUTE "format""#, #"ATTRIBUTE "version""#, #"ATTRIBUTE "target_sparsity""#, #"ATTRIBUTE "pattern""#,

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Traces
+import TestSupport
 
 @Suite struct TraceRoundTripTests {
     static func randomMask(rows: Int, cols: Int, density: Double, generator: inout SeededGenerator) -> KeepMask {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Traces
+import TestSupport
 
 /// Each kind of bad input gives one line that names the file and the problem.
 @Suite struct TraceValidationTests {

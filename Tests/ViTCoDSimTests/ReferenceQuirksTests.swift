@@ -2,15 +2,13 @@ import Foundation
 import Testing
 import Traces
 @testable import ViTCoDSim
+import TestSupport
 
 /// `--reference-quirks` must give BESA hw_sim's counts exactly. The reference needs torch and dgl;
 /// its algorithm is transcribed in NumPy in Support/reference_hw_sim.py and run on the same masks.
 @Suite struct ReferenceQuirksTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Support/reference_hw_sim.py").path
-
-    static var hasNumpyAndH5py: Bool { (try? Python.run(["-c", "import h5py, numpy"]).status) == 0 }
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// Masks that exercise every slip: label 200 swapped (G > 200) and merged, rows relabelled
     /// past the edge of a wide matrix (C_out < C_in), down_proj patches, skewed and plain columns.
@@ -28,17 +26,17 @@ import Traces
         ]
     }
 
-    @Test(.enabled(if: hasNumpyAndH5py || isCI, "python3 with numpy and h5py is not installed"))
+    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.isCI, "python3 with numpy and h5py is not installed"))
     func matchesTranscribedReference() throws {
-        let path = NSTemporaryDirectory() + "sparsim-quirks-\(UUID().uuidString).h5"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let folder = try TemporaryDirectory()
+        let path = folder.file("quirks.h5")
         let layers = Self.masks()
         try Trace(metadata: TraceMetadata(model: "test", method: "test", targetSparsity: 0.5),
                   layers: layers.map { TraceLayer(id: $0.0, mask: $0.1) }).write(to: path)
-        let result = try Python.run([Self.script, path])
+        let result = try ExternalProcess.python([Self.script, path])
         try #require(result.status == 0, "\(result.output)")
         var expected: [String: (Int, Int)] = [:]
-        for line in result.output.split(separator: "\n") {
+        for line in result.stdout.split(separator: "\n") {
             let fields = line.split(separator: " ")
             expected["\(fields[0]) \(fields[1])"] = (Int(fields[2])!, Int(fields[3])!)
         }
@@ -65,21 +63,5 @@ import Traces
         #expect(labels[0] == 5)
         #expect(labels[200] == 5)
         #expect(labels[1] == 1)
-    }
-}
-
-/// python3, found on PATH.
-enum Python {
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -18,6 +18,18 @@ public struct ModelShape: Sendable, Equatable {
         "small": ModelShape(name: "small", hiddenSize: 576, intermediateSize: 1536, keyValueSize: 192, blocks: 4),
     ]
 
+    /// A known shape by name, optionally cut to its first `blocks` blocks.
+    public static func named(_ name: String, blocks: Int? = nil) throws(ConfigError) -> ModelShape {
+        guard var shape = known[name] else {
+            throw ConfigError("unknown shape '\(name)' (known: \(known.keys.sorted().joined(separator: ", ")))")
+        }
+        if let blocks {
+            guard blocks >= 1 else { throw ConfigError("--blocks must be at least 1, got \(blocks)") }
+            shape.blocks = min(blocks, shape.blocks)
+        }
+        return shape
+    }
+
     /// C_out × C_in of a projection.
     public func shape(of projection: Projection) -> (rows: Int, cols: Int) {
         switch projection {

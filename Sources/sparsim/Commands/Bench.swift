@@ -70,11 +70,8 @@ struct BenchSimulate: ParsableCommand {
             }
             return ("\(trace) (\(reader.metadata.method))", layers, Date().timeIntervalSince(start))
         }
-        guard var model = ModelShape.known[shape] else {
-            throw CLIError("unknown shape '\(shape)' (known: \(ModelShape.known.keys.sorted().joined(separator: ", ")))")
-        }
+        let model = try ModelShape.named(shape, blocks: blocks)
         guard sparsity >= 0, sparsity < 1 else { throw CLIError("--sparsity \(sparsity) is outside [0, 1)") }
-        if let blocks { model.blocks = max(1, min(blocks, model.blocks)) }
         let ids = (0..<model.blocks).flatMap { block in Projection.allCases.map { LayerID(block: block, projection: $0) } }
         let fraction = sparsity, shape = model
         let layers = concurrentMap(ids.count) { index in

@@ -39,13 +39,7 @@ struct TraceSynth: ParsableCommand {
     var out: String
 
     func run() throws {
-        guard var shape = ModelShape.known[self.shape] else {
-            throw CLIError("unknown shape '\(self.shape)' (known: \(ModelShape.known.keys.sorted().joined(separator: ", ")))")
-        }
-        if let blocks {
-            guard blocks >= 1 else { throw CLIError("--blocks must be at least 1") }
-            shape.blocks = min(blocks, shape.blocks)
-        }
+        let shape = try ModelShape.named(self.shape, blocks: blocks)
         let (synthetic, tracePattern, sparsity) = try parsePattern(shape)
         let metadata = TraceMetadata(model: shape.name, method: "synthetic-\(synthetic)", targetSparsity: sparsity,
                                      pattern: tracePattern)

@@ -1,0 +1,46 @@
+import Foundation
+
+/// What a finished process printed, and how it ended.
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+    public var output: String { stdout + stderr }
+}
+
+/// Runs programs the tests compare against or drive: the built `sparsim`, python3 with h5py and
+/// NumPy, h5dump.
+public enum ExternalProcess {
+    /// In CI the helper tools are installed by .ci/run, so a missing tool fails there instead of
+    /// skipping.
+    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Drain stderr on another thread so that neither pipe can fill up and block the child.
+        nonisolated(unsafe) var errData = Data()
+        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// `python3 ARGUMENTS`, found on PATH.
+    public static func python(_ arguments: [String]) throws -> ProcessResult {
+        try run("/usr/bin/env", ["python3"] + arguments)
+    }
+
+    public static let hasH5py: Bool = (try? python(["-c", "import h5py, numpy"]).status) == 0
+    public static let hasH5dump: Bool = (try? run("/usr/bin/env", ["h5dump", "--version"]).status) == 0
+}
