@@ -46,7 +46,7 @@ struct SimulationTable {
         let full = summary.layers.first?.full != nil
         var columns = ["block", "projection", "shape", "sparsity", "dense cycles", "sparse cycles", "speedup"]
         if full { columns += ["bound", "PE util", "MB moved"] } else { columns += ["dense cols", "PE split"] }
-        if crossovers != nil { columns.append("compute-bound from M") }
+        if crossovers != nil { columns.append("first compute-bound M") }
         var table = TextTable(columns: columns, rightAligned: Set([0, 3, 4, 5, 6] + (full ? [8, 9] : [7]) + (crossovers != nil ? [columns.count - 1] : [])))
         for layer in summary.layers {
             var row = [String(layer.id.block), layer.id.projection.rawValue, "\(layer.rows)×\(layer.cols)",
