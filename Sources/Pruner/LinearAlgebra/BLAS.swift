@@ -32,6 +32,19 @@ public enum BLAS {
         }
     }
 
+    /// `c = alpha · op(a) · op(b) + beta · c` on raw row-major storage with leading dimensions, for
+    /// sub-matrices (one attention head's columns of Q, K, V) without copying them out.
+    public static func gemm(
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        _ a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+        _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+        beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0, k > 0 else { return }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     /// `op(a) · op(b)` as a new matrix.
     public static func matmul(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false) -> Matrix {
         var c = Matrix(rows: transposeA ? a.cols : a.rows, cols: transposeB ? b.rows : b.cols)

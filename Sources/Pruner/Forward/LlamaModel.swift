@@ -1,0 +1,105 @@
+import Foundation
+import Traces
+
+/// A LLaMA model ready to run: weights, rotary tables, and the forward pass, batched over the tokens
+/// of one sequence. The block-level API (`embed`, `block`, `logits`) is what calibration uses: it
+/// runs one block at a time and can watch the input of every linear.
+public struct LlamaModel: Sendable {
+    public var weights: LlamaWeights
+    let rotary: RotaryTable
+
+    public init(weights: LlamaWeights) {
+        self.weights = weights
+        let config = weights.config
+        rotary = RotaryTable(headDim: config.headDim, theta: config.ropeTheta, positions: min(config.maxPositions, 1 << 15))
+    }
+
+    public var config: LlamaConfig { weights.config }
+
+    /// Token embeddings, tokens × hidden.
+    public func embed(_ tokens: [Int32]) -> Matrix {
+        let hidden = config.hiddenSize
+        var x = Matrix(rows: tokens.count, cols: hidden)
+        for (row, token) in tokens.enumerated() {
+            precondition(token >= 0 && Int(token) < config.vocabularySize, "token \(token) outside the vocabulary")
+            x.values.replaceSubrange(row * hidden..<(row + 1) * hidden,
+                                     with: weights.embedding.values[Int(token) * hidden..<(Int(token) + 1) * hidden])
+        }
+        return x
+    }
+
+    /// Runs block `index` on hidden states (tokens × hidden, positions 0..<tokens). `observe` sees the
+    /// input of each linear layer (q, k and v share one input; gate and up another).
+    public func block(_ index: Int, _ x: Matrix, observe: ((Projection, Matrix) -> Void)? = nil) -> Matrix {
+        precondition(x.rows <= rotary.positions, "\(x.rows) tokens exceed the \(rotary.positions) positions of the model")
+        let block = weights.blocks[index]
+        let config = config
+        var h = x
+        let attentionInput = Layers.rmsNorm(x, weight: block.attentionNorm, epsilon: config.rmsNormEpsilon)
+        for projection in [Projection.q, .k, .v] { observe?(projection, attentionInput) }
+        var q = Layers.linear(attentionInput, block[.q])
+        var k = Layers.linear(attentionInput, block[.k])
+        let v = Layers.linear(attentionInput, block[.v])
+        rotary.apply(&q, heads: config.heads, layout: weights.rotaryLayout)
+        rotary.apply(&k, heads: config.keyValueHeads, layout: weights.rotaryLayout)
+        let attention = Attention.forward(q: q, k: k, v: v, heads: config.heads, keyValueHeads: config.keyValueHeads,
+                                          headDim: config.headDim)
+        observe?(.o, attention)
+        Layers.add(&h, Layers.linear(attention, block[.o]))
+
+        let mlpInput = Layers.rmsNorm(h, weight: block.mlpNorm, epsilon: config.rmsNormEpsilon)
+        observe?(.gate, mlpInput)
+        observe?(.up, mlpInput)
+        var gate = Layers.linear(mlpInput, block[.gate])
+        Layers.swiGLU(&gate, Layers.linear(mlpInput, block[.up]))
+        observe?(.down, gate)
+        Layers.add(&h, Layers.linear(gate, block[.down]))
+        return h
+    }
+
+    /// Final norm of the last hidden states.
+    public func finalHidden(_ x: Matrix) -> Matrix {
+        Layers.rmsNorm(x, weight: weights.finalNorm, epsilon: config.rmsNormEpsilon)
+    }
+
+    /// Logits (tokens × vocabulary) of already-normed hidden states.
+    public func logits(normed: Matrix) -> Matrix {
+        Layers.linear(normed, weights.head)
+    }
+
+    /// All blocks, then logits.
+    public func forward(_ tokens: [Int32]) -> Matrix {
+        var x = embed(tokens)
+        for index in 0..<config.layers { x = block(index, x) }
+        return logits(normed: finalHidden(x))
+    }
+
+    /// Mean negative log-likelihood (nats) of each token given the ones before it, over
+    /// tokens[1...]. The head is applied `chunk` rows at a time to bound memory (a 2048 × 49152
+    /// logit matrix would be 400 MB).
+    public func meanNegativeLogLikelihood(_ tokens: [Int32], chunk: Int = 256) -> Double {
+        precondition(tokens.count >= 2, "need at least two tokens")
+        var x = embed(tokens)
+        for index in 0..<config.layers { x = block(index, x) }
+        let normed = finalHidden(x)
+        let hidden = config.hiddenSize
+        var total = 0.0
+        for start in stride(from: 0, to: tokens.count - 1, by: chunk) {
+            let rows = min(chunk, tokens.count - 1 - start)
+            let slice = Matrix(rows: rows, cols: hidden, values: Array(normed.values[start * hidden..<(start + rows) * hidden]))
+            let logits = logits(normed: slice)
+            logits.values.withUnsafeBufferPointer { values in
+                for row in 0..<rows {
+                    let base = row * logits.cols
+                    var largest = -Float.infinity
+                    for col in 0..<logits.cols { largest = max(largest, values[base + col]) }
+                    var sum = 0.0
+                    for col in 0..<logits.cols { sum += Double(exp(values[base + col] - largest)) }
+                    let target = Int(tokens[start + row + 1])
+                    total += Double(largest) + log(sum) - Double(values[base + target])
+                }
+            }
+        }
+        return total / Double(tokens.count - 1)
+    }
+}

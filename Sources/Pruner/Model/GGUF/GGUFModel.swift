@@ -1,0 +1,134 @@
+import Traces
+
+/// Reads a LLaMA model and its tokenizer from a GGUF file (llama.cpp's names and layout).
+public enum GGUFModel {
+    /// llama.cpp's tensor names for the seven linears of a block.
+    static func tensorName(block: Int, _ projection: Projection) -> String {
+        let suffix = switch projection {
+        case .q: "attn_q"
+        case .k: "attn_k"
+        case .v: "attn_v"
+        case .o: "attn_output"
+        case .gate: "ffn_gate"
+        case .up: "ffn_up"
+        case .down: "ffn_down"
+        }
+        return "blk.\(block).\(suffix).weight"
+    }
+
+    public static func config(_ file: GGUFFile) throws(ModelError) -> LlamaConfig {
+        let meta = file.metadata
+        func fail(_ message: String) -> ModelError { ModelError(path: file.path, message: message) }
+        guard let architecture = meta["general.architecture"]?.stringValue else { throw fail("missing general.architecture") }
+        guard architecture == "llama" else { throw fail("architecture '\(architecture)' is not supported (only llama)") }
+        func integer(_ key: String) throws(ModelError) -> Int {
+            guard let value = meta["llama." + key]?.intValue else { throw fail("missing or non-integer llama.\(key)") }
+            return value
+        }
+        let hidden = try integer("embedding_length")
+        let heads = try integer("attention.head_count")
+        guard let embedding = file.tensors["token_embd.weight"], embedding.dims.count == 2 else {
+            throw fail("missing tensor 'token_embd.weight'")
+        }
+        let config = LlamaConfig(
+            hiddenSize: hidden, intermediateSize: try integer("feed_forward_length"), layers: try integer("block_count"),
+            heads: heads, keyValueHeads: meta["llama.attention.head_count_kv"]?.intValue ?? heads,
+            vocabularySize: embedding.dims[1],
+            ropeTheta: meta["llama.rope.freq_base"]?.doubleValue ?? 10_000,
+            rmsNormEpsilon: meta["llama.attention.layer_norm_rms_epsilon"]?.doubleValue ?? 1e-5,
+            maxPositions: meta["llama.context_length"]?.intValue ?? 2048,
+            tiedEmbeddings: file.tensors["output.weight"] == nil)
+        try config.validate(path: file.path)
+        return config
+    }
+
+    /// The weights in fp32. With `layout: .halfSplit` (the default) the q/k rows are un-permuted into
+    /// Hugging Face's layout; `.adjacentPairs` keeps the file's layout (RoPE must then pair adjacent
+    /// dimensions). Both give the same logits.
+    public static func weights(_ file: GGUFFile, layout: RotaryLayout = .halfSplit) throws(ModelError) -> LlamaWeights {
+        let config = try config(file)
+        func matrix(_ name: String, rows: Int, cols: Int) throws(ModelError) -> Matrix {
+            guard let info = file.tensors[name] else { throw ModelError(path: file.path, message: "missing tensor '\(name)'") }
+            guard info.dims == [cols, rows] else {
+                throw ModelError(path: file.path, message: "tensor '\(name)' is \(info.dims.reversed().map(String.init).joined(separator: "×")), expected \(rows)×\(cols)")
+            }
+            return Matrix(rows: rows, cols: cols, values: try file.tensor(name))
+        }
+        func vector(_ name: String, count: Int) throws(ModelError) -> [Float] {
+            guard let info = file.tensors[name] else { throw ModelError(path: file.path, message: "missing tensor '\(name)'") }
+            guard info.dims == [count] else {
+                throw ModelError(path: file.path, message: "tensor '\(name)' has \(info.dims) elements, expected [\(count)]")
+            }
+            return try file.tensor(name)
+        }
+        var blocks: [BlockWeights] = []
+        for block in 0..<config.layers {
+            var linears: [Projection: Matrix] = [:]
+            for projection in Projection.allCases {
+                let (rows, cols) = config.shape(of: projection)
+                var weight = try matrix(tensorName(block: block, projection), rows: rows, cols: cols)
+                if layout == .halfSplit, projection == .q || projection == .k {
+                    weight = unpermuteRotary(weight, heads: projection == .q ? config.heads : config.keyValueHeads)
+                }
+                linears[projection] = weight
+            }
+            blocks.append(BlockWeights(attentionNorm: try vector("blk.\(block).attn_norm.weight", count: config.hiddenSize),
+                                       mlpNorm: try vector("blk.\(block).ffn_norm.weight", count: config.hiddenSize),
+                                       linears: linears))
+        }
+        return LlamaWeights(
+            config: config,
+            embedding: try matrix("token_embd.weight", rows: config.vocabularySize, cols: config.hiddenSize),
+            blocks: blocks,
+            finalNorm: try vector("output_norm.weight", count: config.hiddenSize),
+            outputHead: config.tiedEmbeddings ? nil : try matrix("output.weight", rows: config.vocabularySize, cols: config.hiddenSize),
+            rotaryLayout: layout)
+    }
+
+    /// llama.cpp's converter stores row (h, 2i + j) of each head where Hugging Face has (h, j·d/2 + i).
+    static func unpermuteRotary(_ weight: Matrix, heads: Int) -> Matrix {
+        permuteRows(weight, heads: heads) { i, j, half in j * half + i } from: { i, j, _ in 2 * i + j }
+    }
+
+    /// The inverse: Hugging Face layout to llama.cpp's.
+    static func permuteRotary(_ weight: Matrix, heads: Int) -> Matrix {
+        permuteRows(weight, heads: heads) { i, j, _ in 2 * i + j } from: { i, j, half in j * half + i }
+    }
+
+    private static func permuteRows(_ weight: Matrix, heads: Int, to target: (Int, Int, Int) -> Int,
+                                    from source: (Int, Int, Int) -> Int) -> Matrix {
+        let headDim = weight.rows / heads, half = headDim / 2
+        var result = weight
+        for head in 0..<heads {
+            for i in 0..<half {
+                for j in 0..<2 {
+                    let to = head * headDim + target(i, j, half), from = head * headDim + source(i, j, half)
+                    result.values.replaceSubrange(to * weight.cols..<(to + 1) * weight.cols,
+                                                  with: weight.values[from * weight.cols..<(from + 1) * weight.cols])
+                }
+            }
+        }
+        return result
+    }
+
+    /// The byte-level BPE tokenizer stored in the file's metadata.
+    public static func tokenizer(_ file: GGUFFile) throws(ModelError) -> any Tokenizer {
+        let meta = file.metadata
+        func fail(_ message: String) -> ModelError { ModelError(path: file.path, message: message) }
+        let model = meta["tokenizer.ggml.model"]?.stringValue ?? "(none)"
+        guard let tokens = meta["tokenizer.ggml.tokens"]?.arrayValue?.compactMap(\.stringValue), !tokens.isEmpty else {
+            throw fail("missing tokenizer.ggml.tokens")
+        }
+        switch model {
+        case "gpt2":
+            let merges = meta["tokenizer.ggml.merges"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let types = meta["tokenizer.ggml.token_type"]?.arrayValue?.compactMap(\.intValue) ?? []
+            // Token types 3 (control) and 4 (user-defined) are matched literally in text.
+            let specials = zip(tokens, types).filter { $0.1 == 3 || $0.1 == 4 }.map(\.0)
+            return try ByteLevelBPE(vocabulary: tokens, merges: merges, specialTokens: specials,
+                                    unknownID: meta["tokenizer.ggml.unknown_token_id"]?.intValue.map(Int32.init), path: file.path)
+        default:
+            throw fail("tokenizer model '\(model)' is not supported from GGUF (byte-level BPE 'gpt2' is)")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Traces
+
+/// How rotary embeddings pair the dimensions of a head: Hugging Face rotates (i, i + d/2),
+/// llama.cpp's GGUF files store q/k rows permuted so that adjacent dimensions (2i, 2i + 1) pair.
+public enum RotaryLayout: Sendable, Equatable {
+    case halfSplit
+    case adjacentPairs
+}
+
+/// The weights of one decoder block. Linear weights are C_out × C_in.
+public struct BlockWeights: Sendable {
+    public var attentionNorm: [Float]
+    public var mlpNorm: [Float]
+    public var linears: [Projection: Matrix]
+
+    public subscript(projection: Projection) -> Matrix {
+        get { linears[projection]! }
+        set { linears[projection] = newValue }
+    }
+}
+
+/// A whole LLaMA model in memory (fp32), whatever file it came from.
+public struct LlamaWeights: Sendable {
+    public var config: LlamaConfig
+    /// vocabulary × hidden.
+    public var embedding: Matrix
+    public var blocks: [BlockWeights]
+    public var finalNorm: [Float]
+    /// vocabulary × hidden; nil when tied to the embedding.
+    public var outputHead: Matrix?
+    public var rotaryLayout: RotaryLayout
+
+    public var head: Matrix { outputHead ?? embedding }
+
+    /// Zeroes every weight a trace's masks prune. Shapes must match.
+    public mutating func applyMasks(_ layers: [TraceLayer], path: String) throws(ModelError) {
+        for layer in layers {
+            guard layer.id.block < blocks.count else {
+                throw ModelError(path: path, message: "trace has block \(layer.id.block); the model has \(blocks.count)")
+            }
+            var weight = blocks[layer.id.block][layer.id.projection]
+            guard weight.rows == layer.mask.rows, weight.cols == layer.mask.cols else {
+                throw ModelError(path: path, message: "\(layer.id.tracePath) is \(layer.mask.rows)×\(layer.mask.cols); "
+                    + "the model's \(layer.id.projection.rawValue) is \(weight.rows)×\(weight.cols)")
+            }
+            if let replacement = layer.weight {
+                weight.values = replacement
+            }
+            for row in 0..<weight.rows {
+                for col in 0..<weight.cols where !layer.mask[row, col] { weight[row, col] = 0 }
+            }
+            blocks[layer.id.block][layer.id.projection] = weight
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// A model and its tokenizer, loaded from a GGUF file or a Hugging Face directory.
+public struct LoadedModel: Sendable {
+    public var name: String
+    public var model: LlamaModel
+    public var tokenizer: any Tokenizer
+}
+
+public enum ModelLoader {
+    /// A `.gguf` file, or a directory with config.json, *.safetensors and tokenizer.json.
+    public static func load(_ path: String) throws(ModelError) -> LoadedModel {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ModelError(path: path, message: "no such file or directory")
+        }
+        if isDirectory.boolValue {
+            return try HuggingFaceModel.load(directory: path)
+        }
+        let file = try GGUFFile(path: path)
+        let name = file.metadata["general.name"]?.stringValue ?? URL(fileURLWithPath: path).lastPathComponent
+        return LoadedModel(name: name, model: LlamaModel(weights: try GGUFModel.weights(file)),
+                           tokenizer: try GGUFModel.tokenizer(file))
+    }
+}
+
+/// Placeholder until the safetensors loader lands in this file's neighbour.
+enum HuggingFaceModel {
+    static func load(directory: String) throws(ModelError) -> LoadedModel {
+        throw ModelError(path: directory, message: "Hugging Face directories are not supported yet")
+    }
+}
