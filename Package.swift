@@ -60,7 +60,8 @@ let package = Package(
         // Temporary directories and external processes (python3, h5dump, the sparsim binary).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TracesTests", dependencies: ["Traces", "TestSupport"]),
-        .testTarget(name: "PrunerTests", dependencies: ["Pruner"]),
+        .testTarget(name: "PrunerTests", dependencies: ["Pruner", "TestSupport"],
+                    exclude: ["Support/reference_transformers.py"]),
         .testTarget(name: "ViTCoDSimTests", dependencies: ["ViTCoDSim", "Traces", "TestSupport"],
                     exclude: ["Support/reference_hw_sim.py", "Golden"]),
         // Runs the built `sparsim` binary as a user would; depending on the executable

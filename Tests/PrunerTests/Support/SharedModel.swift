@@ -1,0 +1,33 @@
+import Foundation
+import TestSupport
+@testable import Pruner
+
+/// The real model shipped in ../shared/data (or data/ after scripts/fetch-data.sh), loaded once.
+enum SharedModel {
+    static let dataDirectory: String? = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = [ProcessInfo.processInfo.environment["SPARSIM_DATA"], root.path + "/data",
+                          root.deletingLastPathComponent().path + "/shared/data"].compactMap { $0 }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/" + ggufName) }
+    }()
+
+    static let ggufName = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    static var ggufPath: String { dataDirectory! + "/" + ggufName }
+    static var evaluationText: String { dataDirectory! + "/text/austen_persuasion.txt" }
+    static var available: Bool { dataDirectory != nil }
+
+    static let file: GGUFFile = try! GGUFFile(path: ggufPath)
+    static let loaded: LoadedModel = try! ModelLoader.load(ggufPath)
+
+    /// python3 with torch, transformers and gguf (installed by .ci/run).
+    static let hasTransformers: Bool =
+        (try? ExternalProcess.python(["-c", "import torch, transformers, gguf, numpy"]).status) == 0
+    static let referenceScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("reference_transformers.py").path
+
+    static func readArray<T>(_ path: String, as type: T.Type) throws -> [T] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+    }
+}
