@@ -5,6 +5,8 @@ public struct LoadedModel: Sendable {
     public var name: String
     public var model: LlamaModel
     public var tokenizer: any Tokenizer
+    /// Beginning- and end-of-sequence token ids, where the file names them.
+    public var specialIDs: (bos: Int?, eos: Int?) = (nil, nil)
 }
 
 public enum ModelLoader {
@@ -20,13 +22,9 @@ public enum ModelLoader {
         let file = try GGUFFile(path: path)
         let name = file.metadata["general.name"]?.stringValue ?? URL(fileURLWithPath: path).lastPathComponent
         return LoadedModel(name: name, model: LlamaModel(weights: try GGUFModel.weights(file)),
-                           tokenizer: try GGUFModel.tokenizer(file))
+                           tokenizer: try GGUFModel.tokenizer(file),
+                           specialIDs: (file.metadata["tokenizer.ggml.bos_token_id"]?.intValue,
+                                        file.metadata["tokenizer.ggml.eos_token_id"]?.intValue))
     }
 }
 
-/// Placeholder until the safetensors loader lands in this file's neighbour.
-enum HuggingFaceModel {
-    static func load(directory: String) throws(ModelError) -> LoadedModel {
-        throw ModelError(path: directory, message: "Hugging Face directories are not supported yet")
-    }
-}

@@ -15,6 +15,9 @@ public final class ByteLevelBPE: Tokenizer, @unchecked Sendable {
     private let unknownID: Int32?
     /// Special tokens matched literally before pre-tokenization, longest first.
     private let specials: [(text: String, id: Int32)]
+    /// The merges in rank order, as given ("left right").
+    public let mergeList: [String]
+    public var specialTokens: [(text: String, id: Int32)] { specials }
     private var cache: [String: [Int32]] = [:]
     private let cacheLock = NSLock()
 
@@ -23,6 +26,7 @@ public final class ByteLevelBPE: Tokenizer, @unchecked Sendable {
                 path: String) throws(ModelError) {
         self.unknownID = unknownID
         self.vocabulary = vocabulary
+        mergeList = merges
         var ids: [String: Int32] = [:]
         for (index, token) in vocabulary.enumerated() where ids[token] == nil { ids[token] = Int32(index) }
         self.ids = ids

@@ -18,11 +18,11 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 def load(path, want_model):
     if os.path.isdir(path):
         tok = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, torch_dtype=torch.float32) if want_model else None
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32) if want_model else None
     else:
         folder, name = os.path.split(os.path.abspath(path))
         tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, torch_dtype=torch.float32) if want_model else None
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32) if want_model else None
     if model is not None:
         model.eval()
     return tok, model

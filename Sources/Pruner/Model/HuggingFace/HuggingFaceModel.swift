@@ -1,0 +1,105 @@
+import Foundation
+import Traces
+
+/// A Hugging Face model directory: config.json, model.safetensors (or shards listed in
+/// model.safetensors.index.json) and tokenizer.json.
+public enum HuggingFaceModel {
+    static func tensorName(block: Int, _ projection: Projection) -> String {
+        LayerID(block: block, projection: projection).huggingFaceName + ".weight"
+    }
+
+    public static func load(directory: String) throws(ModelError) -> LoadedModel {
+        let config = try readConfig(directory)
+        let files = try safetensorFiles(directory)
+        var owner: [String: SafetensorsFile] = [:]
+        for file in files {
+            for name in file.tensors.keys { owner[name] = file }
+        }
+        func tensor(_ name: String, shape: [Int]) throws(ModelError) -> [Float] {
+            guard let file = owner[name] else { throw ModelError(path: directory, message: "missing tensor '\(name)'") }
+            let info = file.tensors[name]!
+            guard info.shape == shape else {
+                throw ModelError(path: file.path, message: "tensor '\(name)' has shape \(info.shape), expected \(shape)")
+            }
+            return try file.tensor(name)
+        }
+        func matrix(_ name: String, rows: Int, cols: Int) throws(ModelError) -> Matrix {
+            Matrix(rows: rows, cols: cols, values: try tensor(name, shape: [rows, cols]))
+        }
+        var blocks: [BlockWeights] = []
+        for block in 0..<config.layers {
+            var linears: [Projection: Matrix] = [:]
+            for projection in Projection.allCases {
+                let (rows, cols) = config.shape(of: projection)
+                linears[projection] = try matrix(tensorName(block: block, projection), rows: rows, cols: cols)
+            }
+            blocks.append(BlockWeights(
+                attentionNorm: try tensor("model.layers.\(block).input_layernorm.weight", shape: [config.hiddenSize]),
+                mlpNorm: try tensor("model.layers.\(block).post_attention_layernorm.weight", shape: [config.hiddenSize]),
+                linears: linears))
+        }
+        let weights = LlamaWeights(
+            config: config,
+            embedding: try matrix("model.embed_tokens.weight", rows: config.vocabularySize, cols: config.hiddenSize),
+            blocks: blocks,
+            finalNorm: try tensor("model.norm.weight", shape: [config.hiddenSize]),
+            outputHead: config.tiedEmbeddings ? nil : try matrix("lm_head.weight", rows: config.vocabularySize, cols: config.hiddenSize),
+            rotaryLayout: .halfSplit)
+        let name = URL(fileURLWithPath: directory).lastPathComponent
+        let json = (try? readJSON(directory + "/config.json")) ?? [:]
+        return LoadedModel(name: name, model: LlamaModel(weights: weights), tokenizer: try TokenizerJSON.load(directory + "/tokenizer.json"),
+                           specialIDs: (json["bos_token_id"] as? Int, json["eos_token_id"] as? Int))
+    }
+
+    static func readConfig(_ directory: String) throws(ModelError) -> LlamaConfig {
+        let path = directory + "/config.json"
+        let json = try readJSON(path)
+        func fail(_ message: String) -> ModelError { ModelError(path: path, message: message) }
+        if let type = json["model_type"] as? String, type != "llama" {
+            throw fail("model_type '\(type)' is not supported (only llama)")
+        }
+        func integer(_ key: String) throws(ModelError) -> Int {
+            guard let value = json[key] as? Int else { throw fail("missing or non-integer '\(key)'") }
+            return value
+        }
+        let heads = try integer("num_attention_heads")
+        let config = LlamaConfig(
+            hiddenSize: try integer("hidden_size"), intermediateSize: try integer("intermediate_size"),
+            layers: try integer("num_hidden_layers"), heads: heads,
+            keyValueHeads: (json["num_key_value_heads"] as? Int) ?? heads, vocabularySize: try integer("vocab_size"),
+            ropeTheta: (json["rope_theta"] as? Double) ?? ((json["rope_parameters"] as? [String: Any])?["rope_theta"] as? Double) ?? 10_000,
+            rmsNormEpsilon: (json["rms_norm_eps"] as? Double) ?? 1e-6,
+            maxPositions: (json["max_position_embeddings"] as? Int) ?? 2048,
+            tiedEmbeddings: (json["tie_word_embeddings"] as? Bool) ?? false)
+        try config.validate(path: path)
+        return config
+    }
+
+    static func safetensorFiles(_ directory: String) throws(ModelError) -> [SafetensorsFile] {
+        let single = directory + "/model.safetensors"
+        if FileManager.default.fileExists(atPath: single) { return [try SafetensorsFile(path: single)] }
+        let indexPath = directory + "/model.safetensors.index.json"
+        guard FileManager.default.fileExists(atPath: indexPath) else {
+            throw ModelError(path: directory, message: "no model.safetensors or model.safetensors.index.json")
+        }
+        guard let map = try readJSON(indexPath)["weight_map"] as? [String: String] else {
+            throw ModelError(path: indexPath, message: "no weight_map")
+        }
+        var files: [SafetensorsFile] = []
+        for shard in Set(map.values).sorted() {
+            guard !shard.contains("/") else { throw ModelError(path: indexPath, message: "shard name '\(shard)' leaves the directory") }
+            files.append(try SafetensorsFile(path: directory + "/" + shard))
+        }
+        return files
+    }
+
+    static func readJSON(_ path: String) throws(ModelError) -> [String: Any] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelError(path: path, message: FileManager.default.fileExists(atPath: path) ? "cannot read" : "no such file")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data), let json = object as? [String: Any] else {
+            throw ModelError(path: path, message: "not a JSON object")
+        }
+        return json
+    }
+}
