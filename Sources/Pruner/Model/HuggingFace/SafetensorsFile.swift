@@ -86,13 +86,22 @@ public final class SafetensorsFile: @unchecked Sendable {
     public func tensor(_ name: String) throws(ModelError) -> [Float] {
         guard let info = tensors[name] else { throw ModelError(path: path, message: "missing tensor '\(name)'") }
         return data.withUnsafeBytes { bytes in
-            let base = info.range.lowerBound
-            return (0..<info.count).map { index -> Float in
+            let source = UnsafeRawBufferPointer(rebasing: bytes[info.range])
+            return [Float](unsafeUninitializedCapacity: info.count) { buffer, initialized in
                 switch info.dtype {
-                case "F32": Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 4 * index, as: UInt32.self)))
-                case "F16": Float(Float16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 2 * index, as: UInt16.self))))
-                default: Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: base + 2 * index, as: UInt16.self))) << 16)
+                case "F32":
+                    // Little-endian platforms only (x86-64, arm64): the bytes are the floats.
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+                case "F16":
+                    for i in 0..<info.count {
+                        buffer[i] = Float(Float16(bitPattern: UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                    }
+                default:
+                    for i in 0..<info.count {
+                        buffer[i] = Float(bitPattern: UInt32(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+                    }
                 }
+                initialized = info.count
             }
         }
     }

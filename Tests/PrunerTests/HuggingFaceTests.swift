@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import TestSupport
+import Traces
+@testable import Pruner
+
+@Suite struct SafetensorsTests {
+    @Test func roundTripIsExact() throws {
+        let folder = try TemporaryDirectory()
+        let tensors: [(name: String, shape: [Int], values: [Float])] = [
+            ("a", [2, 3], [1, -2, 3.5, 0, .leastNonzeroMagnitude, -.greatestFiniteMagnitude]),
+            ("b.weight", [1], [42]),
+        ]
+        try SafetensorsFile.write(tensors, metadata: ["format": "pt"], to: folder.file("m.safetensors"))
+        let file = try SafetensorsFile(path: folder.file("m.safetensors"))
+        #expect(file.metadata == ["format": "pt"])
+        #expect(file.tensors["a"]?.shape == [2, 3])
+        #expect(try file.tensor("a") == tensors[0].values)
+        #expect(try file.tensor("b.weight") == [42])
+        #expect(try folder.contents() == ["m.safetensors"])
+    }
+
+    static func parseError(_ data: Data) throws -> String? {
+        let folder = try TemporaryDirectory()
+        try data.write(to: URL(fileURLWithPath: folder.file("m.safetensors")))
+        do {
+            _ = try SafetensorsFile(path: folder.file("m.safetensors"))
+            return nil
+        } catch {
+            #expect(!error.description.contains("\n"))
+            return error.message
+        }
+    }
+
+    static func file(header: String, dataBytes: Int) -> Data {
+        var data = Data()
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(contentsOf: Array(header.utf8))
+        data.append(Data(count: dataBytes))
+        return data
+    }
+
+    @Test func badFilesGiveOneLineErrors() throws {
+        #expect(try Self.parseError(Self.file(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, dataBytes: 8)) == nil)
+        #expect(try Self.parseError(Self.file(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, dataBytes: 4))?
+            .contains("run past the data") == true)
+        #expect(try Self.parseError(Self.file(header: #"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, dataBytes: 8))?
+            .contains("expected 12") == true)
+        #expect(try Self.parseError(Self.file(header: #"{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, dataBytes: 8))?
+            .contains("dtype I64") == true)
+        #expect(try Self.parseError(Self.file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, dataBytes: 8))?
+            .contains("overlap") == true)
+        #expect(try Self.parseError(Self.file(header: "{not json", dataBytes: 0))?.contains("not valid JSON") == true)
+        #expect(try Self.parseError(Data([1, 2, 3]))?.contains("truncated") == true)
+        var huge = Data()
+        withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { huge.append(contentsOf: $0) }
+        #expect(try Self.parseError(huge)?.contains("runs past the file") == true)
+    }
+
+    @Test func fuzzedHeadersNeverCrash() throws {
+        let original = Self.file(header: #"{"__metadata__":{"format":"pt"},"a":{"dtype":"F16","shape":[2,2],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[4],"data_offsets":[8,16]}}"#, dataBytes: 16)
+        var generator = SeededGenerator(seed: 3)
+        for _ in 0..<2000 {
+            var mutated = original
+            for _ in 0..<(1 + generator.next() % 3) {
+                let index = Int(generator.next() % UInt64(mutated.count))
+                mutated[index] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            let folder = try TemporaryDirectory()
+            try mutated.write(to: URL(fileURLWithPath: folder.file("f.safetensors")))
+            if let file = try? SafetensorsFile(path: folder.file("f.safetensors")) {
+                for name in file.tensors.keys { _ = try? file.tensor(name) }
+            }
+        }
+    }
+}
+
+@Suite(.enabled(if: SharedModel.available, "the shipped model is not available"))
+struct ExportTests {
+    /// Export → load gives back the same weights bit for bit and the same token ids; transformers
+    /// loading the exported directory gives our logits.
+    @Test func exportedDirectoryRoundTrips() throws {
+        let folder = try TemporaryDirectory()
+        let directory = folder.file("hf")
+        let original = SharedModel.loaded
+        try HuggingFaceExport.write(original, to: directory)
+        #expect(throws: ModelError.self) { try HuggingFaceExport.write(original, to: directory) }  // exists
+        let reloaded = try ModelLoader.load(directory)
+        let a = original.model.weights, b = reloaded.model.weights
+        #expect(a.config == b.config)
+        #expect(a.embedding == b.embedding && a.finalNorm == b.finalNorm)
+        for (x, y) in zip(a.blocks, b.blocks) {
+            #expect(x.attentionNorm == y.attentionNorm && x.mlpNorm == y.mlpNorm)
+            for projection in Projection.allCases { #expect(x[projection] == y[projection]) }
+        }
+        let text = "Sir Walter Elliot, of Kellynch Hall, in Somersetshire... <|im_end|> 1818 — “quoted”"
+        #expect(reloaded.tokenizer.encode(text) == original.tokenizer.encode(text))
+        #expect(reloaded.specialIDs.bos == original.specialIDs.bos && reloaded.specialIDs.eos == original.specialIDs.eos)
+
+        guard SharedModel.hasTransformers || ExternalProcess.isCI else { return }
+        let ids = original.tokenizer.encode(TransformersReferenceTests.prompt)
+        try Data(ids.withUnsafeBufferPointer { Data(buffer: $0) }).write(to: URL(fileURLWithPath: folder.file("ids")))
+        let result = try ExternalProcess.python([SharedModel.referenceScript, directory, "logits", folder.file("ids"), folder.file("logits")])
+        try #require(result.status == 0, "\(result.stderr.suffix(2000))")
+        let reference = try SharedModel.readArray(folder.file("logits"), as: Float.self)
+        let ours = original.model.forward(ids)
+        let scale = reference.map { abs($0) }.max()!
+        #expect(zip(ours.values, reference).map { abs($0 - $1) }.max()! / scale < 1e-3)
+    }
+
+    @Test func missingPiecesAreNamed() throws {
+        let folder = try TemporaryDirectory()
+        let directory = folder.file("hf")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        #expect(throws: ModelError(path: directory + "/config.json", message: "no such file")) { try ModelLoader.load(directory) }
+        try #"{"model_type":"llama","hidden_size":8,"intermediate_size":16,"num_hidden_layers":1,"num_attention_heads":2,"vocab_size":300}"#
+            .write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        #expect(throws: ModelError(path: directory, message: "no model.safetensors or model.safetensors.index.json")) {
+            try ModelLoader.load(directory)
+        }
+        try SafetensorsFile.write([("model.embed_tokens.weight", [300, 8], [Float](repeating: 0, count: 2400))],
+                                  to: directory + "/model.safetensors")
+        #expect(throws: ModelError(path: directory, message: "missing tensor 'model.layers.0.self_attn.q_proj.weight'")) {
+            try ModelLoader.load(directory)
+        }
+    }
+
+    @Test func tokenizerWithoutMergesIsRejected() throws {
+        #expect(throws: ModelError(path: "t.json", message: "tokenizer has no merges (a byte-level BPE needs them)")) {
+            try ByteLevelBPE(vocabulary: ByteLevelBPE.byteToCharacter.map(String.init), merges: [], path: "t.json")
+        }
+    }
+}
