@@ -99,32 +99,48 @@ struct RotaryTable {
 }
 
 /// Causal multi-head attention with grouped key/value heads: query head h reads key/value head
-/// h / (heads / keyValueHeads). Each head is two sgemms on strided views of Q, K, V.
+/// h / (heads / keyValueHeads). Rows are processed in blocks: a block of queries only needs the
+/// keys up to its last row, so the two sgemms per block (scores, then weighted values) skip the
+/// masked upper triangle, half the work at long sequences.
 enum Attention {
+    static let rowBlock = 256
+
     static func forward(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int) -> Matrix {
         let tokens = q.rows
         let group = heads / keyValueHeads
         var output = Matrix(rows: tokens, cols: heads * headDim)
-        var scores = [Float](repeating: 0, count: tokens * tokens)
         let scale = 1 / Float(headDim).squareRoot()
-        q.values.withUnsafeBufferPointer { qp in
-            k.values.withUnsafeBufferPointer { kp in
-                v.values.withUnsafeBufferPointer { vp in
-                    output.values.withUnsafeMutableBufferPointer { op in
-                        scores.withUnsafeMutableBufferPointer { sp in
-                            for head in 0..<heads {
-                                let kvHead = head / group
-                                // S = Q_h K_gᵀ / sqrt(d)
-                                BLAS.gemm(m: tokens, n: tokens, k: headDim, alpha: scale,
-                                          qp.baseAddress! + head * headDim, lda: q.cols,
-                                          kp.baseAddress! + kvHead * headDim, ldb: k.cols, transposeB: true,
-                                          sp.baseAddress!, ldc: tokens)
-                                causalSoftmax(sp, tokens: tokens)
-                                // O_h = P V_g
-                                BLAS.gemm(m: tokens, n: headDim, k: tokens,
-                                          sp.baseAddress!, lda: tokens,
-                                          vp.baseAddress! + kvHead * headDim, ldb: v.cols,
-                                          op.baseAddress! + head * headDim, ldc: output.cols)
+        let workers = min(heads, ProcessInfo.processInfo.activeProcessorCount)
+        let width = heads * headDim, qWidth = q.cols, kWidth = k.cols, vWidth = v.cols
+        // Heads run in parallel, one per core, each with single-threaded BLAS: the softmax between
+        // the two products would otherwise leave OpenBLAS's other threads spinning.
+        BLASThreads.withSingleThreadedBLAS {
+            q.values.withUnsafeBufferPointer { qp in
+                k.values.withUnsafeBufferPointer { kp in
+                    v.values.withUnsafeBufferPointer { vp in
+                        output.values.withUnsafeMutableBufferPointer { op in
+                            nonisolated(unsafe) let (qb, kb, vb, ob) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, op.baseAddress!)
+                            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                                var scores = [Float](repeating: 0, count: min(rowBlock, tokens) * tokens)
+                                scores.withUnsafeMutableBufferPointer { sp in
+                                    for head in stride(from: worker, to: heads, by: workers) {
+                                        let kvHead = head / group
+                                        for first in stride(from: 0, to: tokens, by: rowBlock) {
+                                            let rows = min(rowBlock, tokens - first), keys = first + rows
+                                            // S = Q_h[first..<first+rows] K_g[0..<keys]ᵀ / sqrt(d)
+                                            BLAS.gemm(m: rows, n: keys, k: headDim, alpha: scale,
+                                                      qb + first * qWidth + head * headDim, lda: qWidth,
+                                                      kb + kvHead * headDim, ldb: kWidth, transposeB: true,
+                                                      sp.baseAddress!, ldc: keys)
+                                            causalSoftmax(sp, rows: rows, keys: keys, firstRow: first)
+                                            // O_h[first..<first+rows] = P V_g[0..<keys] (heads write disjoint columns)
+                                            BLAS.gemm(m: rows, n: headDim, k: keys,
+                                                      sp.baseAddress!, lda: keys,
+                                                      vb + kvHead * headDim, ldb: vWidth,
+                                                      ob + first * width + head * headDim, ldc: width)
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -134,21 +150,22 @@ enum Attention {
         return output
     }
 
-    /// Row-wise softmax over columns ≤ row; columns above the diagonal become 0.
-    static func causalSoftmax(_ s: UnsafeMutableBufferPointer<Float>, tokens: Int) {
-        for row in 0..<tokens {
-            let base = row * tokens
+    /// Softmax of each row of a `rows × keys` score block over the keys at or before that row's
+    /// position (`firstRow + row`); later keys become 0.
+    static func causalSoftmax(_ s: UnsafeMutableBufferPointer<Float>, rows: Int, keys: Int, firstRow: Int) {
+        for row in 0..<rows {
+            let base = row * keys, last = firstRow + row
             var largest = -Float.infinity
-            for col in 0...row { largest = max(largest, s[base + col]) }
+            for col in 0...last { largest = max(largest, s[base + col]) }
             var sum: Float = 0
-            for col in 0...row {
+            for col in 0...last {
                 let e = exp(s[base + col] - largest)
                 s[base + col] = e
                 sum += e
             }
             let inverse = 1 / sum
-            for col in 0...row { s[base + col] *= inverse }
-            for col in (row + 1)..<tokens { s[base + col] = 0 }
+            for col in 0...last { s[base + col] *= inverse }
+            for col in (last + 1)..<keys { s[base + col] = 0 }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import CBLAS
 
 /// The BLAS level-3 products sparsim needs, on row-major `Matrix` values.
@@ -88,5 +89,21 @@ extension Matrix {
         for i in 0..<rows {
             for j in 0..<i { self[i, j] = 0 }
         }
+    }
+}
+
+/// OpenBLAS's own thread count, switched off around code that parallelises above BLAS.
+public enum BLASThreads {
+    private static let lock = NSLock()
+
+    /// Runs `body` with OpenBLAS using one thread, then restores the previous count. Calls nest
+    /// safely; concurrent callers are serialised.
+    public static func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(previous) }
+        return try body()
     }
 }
