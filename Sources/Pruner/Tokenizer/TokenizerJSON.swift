@@ -1,6 +1,7 @@
 import Foundation
 
-/// Hugging Face `tokenizer.json`: reading (byte-level BPE models) and writing.
+/// Hugging Face `tokenizer.json`: reading (byte-level BPE and SentencePiece-style BPE models) and
+/// writing (byte-level BPE).
 public enum TokenizerJSON {
     public static func load(_ path: String) throws(ModelError) -> any Tokenizer {
         let json = try HuggingFaceModel.readJSON(path)
@@ -10,8 +11,9 @@ public enum TokenizerJSON {
             throw fail("only BPE tokenizers are supported (model.type BPE with a vocab)")
         }
         let preTokenizer = json["pre_tokenizer"] as? [String: Any]
-        guard (preTokenizer?["type"] as? String) == "ByteLevel" else {
-            throw fail("pre-tokenizer \(preTokenizer?["type"] as? String ?? "none") is not supported (byte-level BPE is)")
+        let sentencePiece = (model["byte_fallback"] as? Bool) == true || (preTokenizer?["type"] as? String) == "Metaspace"
+        guard sentencePiece || (preTokenizer?["type"] as? String) == "ByteLevel" else {
+            throw fail("pre-tokenizer \(preTokenizer?["type"] as? String ?? "none") is not supported (byte-level BPE, or SentencePiece-style BPE with byte fallback, are)")
         }
         var vocabulary = [String](repeating: "", count: (vocab.values.max() ?? -1) + 1)
         for (token, id) in vocab where id >= 0 { vocabulary[id] = token }
@@ -29,6 +31,9 @@ public enum TokenizerJSON {
             return nil
         }
         let unknown = (model["unk_token"] as? String).flatMap { vocab[$0] }.map(Int32.init)
+        if sentencePiece {
+            return try SentencePieceBPE(vocabulary: vocabulary, priority: .mergeRanks(merges), unknownID: unknown, path: path)
+        }
         return try ByteLevelBPE(vocabulary: vocabulary, merges: merges, specialTokens: specials, unknownID: unknown, path: path)
     }
 

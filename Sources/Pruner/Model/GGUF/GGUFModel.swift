@@ -127,8 +127,14 @@ public enum GGUFModel {
             let specials = zip(tokens, types).filter { $0.1 == 3 || $0.1 == 4 }.map(\.0)
             return try ByteLevelBPE(vocabulary: tokens, merges: merges, specialTokens: specials,
                                     unknownID: meta["tokenizer.ggml.unknown_token_id"]?.intValue.map(Int32.init), path: file.path)
+        case "llama":
+            guard let scores = meta["tokenizer.ggml.scores"]?.arrayValue?.compactMap({ $0.doubleValue.map(Float.init) }),
+                  scores.count == tokens.count else { throw fail("SentencePiece tokenizer without one score per token") }
+            return try SentencePieceBPE(vocabulary: tokens, priority: .scores(scores),
+                                        unknownID: meta["tokenizer.ggml.unknown_token_id"]?.intValue.map(Int32.init),
+                                        addPrefixSpace: meta["tokenizer.ggml.add_space_prefix"]?.boolValue ?? true, path: file.path)
         default:
-            throw fail("tokenizer model '\(model)' is not supported from GGUF (byte-level BPE 'gpt2' is)")
+            throw fail("tokenizer model '\(model)' is not supported from GGUF (byte-level BPE 'gpt2' and SentencePiece 'llama' are)")
         }
     }
 }
