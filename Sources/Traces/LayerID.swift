@@ -31,6 +31,17 @@ public enum Projection: String, CaseIterable, Sendable, Comparable, Codable {
     public static func < (lhs: Projection, rhs: Projection) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
+
+    /// C_out × C_in of this projection in a LLaMA block (`keyValueSize` < `hiddenSize` with
+    /// grouped-query attention).
+    public func shape(hiddenSize: Int, intermediateSize: Int, keyValueSize: Int) -> (rows: Int, cols: Int) {
+        switch self {
+        case .q, .o: (hiddenSize, hiddenSize)
+        case .k, .v: (keyValueSize, hiddenSize)
+        case .gate, .up: (intermediateSize, hiddenSize)
+        case .down: (hiddenSize, intermediateSize)
+        }
+    }
 }
 
 /// A linear layer of the model: its decoder block and its projection.

@@ -18,12 +18,7 @@ public struct LlamaConfig: Sendable, Equatable {
 
     /// C_out × C_in of a projection.
     public func shape(of projection: Projection) -> (rows: Int, cols: Int) {
-        switch projection {
-        case .q, .o: (hiddenSize, hiddenSize)
-        case .k, .v: (keyValueSize, hiddenSize)
-        case .gate, .up: (intermediateSize, hiddenSize)
-        case .down: (hiddenSize, intermediateSize)
-        }
+        projection.shape(hiddenSize: hiddenSize, intermediateSize: intermediateSize, keyValueSize: keyValueSize)
     }
 
     /// Checks the numbers make a model; `path` names the file for the error.

@@ -1,4 +1,5 @@
 import Foundation
+import Traces
 
 /// SentencePiece-style BPE, as LLaMA-1/2 tokenizers use it: spaces become "▁", one "▁" is put in
 /// front of the text, the whole text is one word of Unicode characters, and pairs merge by
@@ -83,7 +84,7 @@ public final class SentencePieceBPE: Tokenizer, @unchecked Sendable {
             let priority: Double, position: Int, left: Int32, right: Int32, merged: Int32
             static func < (a: Candidate, b: Candidate) -> Bool { (a.priority, a.position) < (b.priority, b.position) }
         }
-        var heap = Heap<Candidate>()
+        var heap = BinaryHeap<Candidate>()
         func consider(_ position: Int) {
             let after = next[position]
             guard position >= 0, after >= 0 else { return }
@@ -133,37 +134,5 @@ public final class SentencePieceBPE: Tokenizer, @unchecked Sendable {
         var text = String(decoding: bytes, as: UTF8.self)
         if addPrefixSpace, text.hasPrefix(" ") { text.removeFirst() }
         return text
-    }
-}
-
-/// A binary min-heap.
-struct Heap<Element: Comparable> {
-    private var items: [Element] = []
-
-    mutating func push(_ item: Element) {
-        items.append(item)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard items[child] < items[parent] else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Element? {
-        guard !items.isEmpty else { return nil }
-        items.swapAt(0, items.count - 1)
-        let top = items.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < items.count && items[left] < items[smallest] { smallest = left }
-            if right < items.count && items[right] < items[smallest] { smallest = right }
-            if smallest == parent { return top }
-            items.swapAt(parent, smallest)
-            parent = smallest
-        }
     }
 }

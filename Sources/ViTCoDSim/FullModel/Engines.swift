@@ -1,3 +1,5 @@
+import Traces
+
 /// The dense engine: `peColumns` PE columns of `peRows` PEs. Per token it maps output rows onto PE
 /// rows and dense input columns onto PE columns, so a step of `rows × columns` weights takes
 /// ceil(rows / peRows) · ceil(columns / peColumns) cycles, zeros included.
@@ -31,7 +33,7 @@ struct SparseEngine {
 /// PE split (between down_proj's column tiles) waits for every issued step to finish.
 struct EngineSchedule {
     private var denseFree = 0.0
-    private var lines = MinHeap()
+    private var lines = BinaryHeap<Double>()
     private var barrier = 0.0
     /// When every step issued so far has finished.
     private(set) var allDone = 0.0
@@ -47,7 +49,7 @@ struct EngineSchedule {
         closeInterval()
         barrier = allDone
         denseFree = allDone
-        lines = MinHeap(count: sparseLines, value: allDone)
+        lines = BinaryHeap(repeating: allDone, count: sparseLines)
         intervalLines = max(sparseLines, 1)
     }
 
@@ -61,7 +63,7 @@ struct EngineSchedule {
             done = max(done, denseFree)
         }
         for cycles in step.sparseColumnCycles {
-            let begin = max(lines.min, start)
+            let begin = max(lines.min!, start)
             let end = begin + Double(cycles * tokens)
             lines.replaceMin(with: end)
             done = max(done, end)
@@ -81,28 +83,5 @@ struct EngineSchedule {
         mappingBound += max(intervalDense, ceilDiv(intervalFolds, intervalLines))
         intervalDense = 0
         intervalFolds = 0
-    }
-}
-
-/// A binary min-heap of line free-times.
-struct MinHeap {
-    private var values: [Double]
-
-    init(count: Int = 0, value: Double = 0) { values = [Double](repeating: value, count: count) }
-
-    var min: Double { values[0] }
-
-    mutating func replaceMin(with value: Double) {
-        values[0] = value
-        var index = 0
-        while true {
-            let left = 2 * index + 1, right = left + 1
-            var smallest = index
-            if left < values.count && values[left] < values[smallest] { smallest = left }
-            if right < values.count && values[right] < values[smallest] { smallest = right }
-            if smallest == index { return }
-            values.swapAt(index, smallest)
-            index = smallest
-        }
     }
 }

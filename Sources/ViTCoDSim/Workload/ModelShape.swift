@@ -32,12 +32,7 @@ public struct ModelShape: Sendable, Equatable {
 
     /// C_out × C_in of a projection.
     public func shape(of projection: Projection) -> (rows: Int, cols: Int) {
-        switch projection {
-        case .q, .o: (hiddenSize, hiddenSize)
-        case .k, .v: (keyValueSize, hiddenSize)
-        case .gate, .up: (intermediateSize, hiddenSize)
-        case .down: (hiddenSize, intermediateSize)
-        }
+        projection.shape(hiddenSize: hiddenSize, intermediateSize: intermediateSize, keyValueSize: keyValueSize)
     }
 
     /// Hugging Face config keys, recorded in a trace's `/config`.
