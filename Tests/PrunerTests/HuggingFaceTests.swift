@@ -57,6 +57,11 @@ import Traces
         #expect(try Self.parseError(huge)?.contains("runs past the file") == true)
     }
 
+    @Test func tokenizerWithoutMergesIsRejected() throws {
+        #expect(throws: ModelError(path: "t.json", message: "tokenizer has no merges (a byte-level BPE needs them)")) {
+            try ByteLevelBPE(vocabulary: ByteLevelBPE.byteToCharacter.map(String.init), merges: [], path: "t.json")
+        }
+
     @Test func fuzzedHeadersNeverCrash() throws {
         let original = Self.file(header: #"{"__metadata__":{"format":"pt"},"a":{"dtype":"F16","shape":[2,2],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[4],"data_offsets":[8,16]}}"#, dataBytes: 16)
         var generator = SeededGenerator(seed: 3)
@@ -125,9 +130,5 @@ struct ExportTests {
         }
     }
 
-    @Test func tokenizerWithoutMergesIsRejected() throws {
-        #expect(throws: ModelError(path: "t.json", message: "tokenizer has no merges (a byte-level BPE needs them)")) {
-            try ByteLevelBPE(vocabulary: ByteLevelBPE.byteToCharacter.map(String.init), merges: [], path: "t.json")
-        }
     }
 }

@@ -31,3 +31,14 @@ enum SharedModel {
         return data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
     }
 }
+
+import Testing
+
+/// In CI the data is put in place by .ci/run: its absence is a failure there, not a reason to skip.
+@Suite struct SharedDataPresence {
+    @Test func modelAndTextArePresentInCI() {
+        if ExternalProcess.isCI {
+            #expect(SharedModel.available, "CI must run scripts/fetch-data.sh before the tests")
+        }
+    }
+}
