@@ -61,6 +61,7 @@ import Traces
         #expect(throws: ModelError(path: "t.json", message: "tokenizer has no merges (a byte-level BPE needs them)")) {
             try ByteLevelBPE(vocabulary: ByteLevelBPE.byteToCharacter.map(String.init), merges: [], path: "t.json")
         }
+    }
 
     @Test func fuzzedHeadersNeverCrash() throws {
         let original = Self.file(header: #"{"__metadata__":{"format":"pt"},"a":{"dtype":"F16","shape":[2,2],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[4],"data_offsets":[8,16]}}"#, dataBytes: 16)
@@ -128,7 +129,5 @@ struct ExportTests {
         #expect(throws: ModelError(path: directory, message: "missing tensor 'model.layers.0.self_attn.q_proj.weight'")) {
             try ModelLoader.load(directory)
         }
-    }
-
     }
 }
