@@ -1,0 +1,95 @@
+import Foundation
+import Traces
+
+/// The pruning methods sparsim runs block by block.
+public enum PruningMethod: String, CaseIterable, Sendable {
+    case magnitude, wanda, sparsegpt
+
+    var needsData: Bool { self != .magnitude }
+}
+
+/// What one block's pruning did, for the progress line.
+public struct BlockReport: Sendable {
+    public var block: Int
+    public var seconds: Double
+    public var layers: [TraceLayer]
+    public var sparsity: Double {
+        let kept = layers.reduce(0) { $0 + $1.mask.nonzeroCount }, total = layers.reduce(0) { $0 + $1.mask.count }
+        return 1 - Double(kept) / Double(total)
+    }
+}
+
+/// Prunes a model block by block, as the references do: run the dense block on the current inputs
+/// collecting statistics for all seven linears at once, prune them, re-run the pruned block on the
+/// same inputs, and feed its outputs to the next block (so errors propagate). Only one block's
+/// activations for all windows are held at a time.
+public struct BlockwisePruner {
+    public var method: PruningMethod
+    public var sparsity: Double
+    public var pattern: SparsityPattern
+    /// Receives SparseGPT's damping warnings.
+    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init(method: PruningMethod, sparsity: Double, pattern: SparsityPattern) {
+        self.method = method
+        self.sparsity = sparsity
+        self.pattern = pattern
+    }
+
+    /// Prunes `model` in place; `onBlock` is called after each block with its layers.
+    public func prune(_ model: inout LlamaModel, calibration: [[Int32]], onBlock: (BlockReport) throws -> Void) throws {
+        var inputs = method.needsData ? calibration.map { model.embed($0) } : []
+        for block in 0..<model.config.layers {
+            let start = Date()
+            var statistics: [Projection: InputStatistics] = [:]
+            if method.needsData {
+                for x in inputs {
+                    _ = model.block(block, x) { projection, input in
+                        // q/k/v and gate/up share their input: keep one set each.
+                        guard [.q, .o, .gate, .down].contains(projection) else { return }
+                        statistics[projection, default: InputStatistics(channels: input.cols, withGram: method == .sparsegpt)].add(input)
+                    }
+                }
+            }
+            var layers: [TraceLayer] = []
+            for projection in Projection.allCases {
+                let weight = model.weights.blocks[block][projection]
+                let shared: Projection = switch projection {
+                case .k, .v: .q
+                case .up: .gate
+                default: projection
+                }
+                let layer = try pruneLayer(weight, id: LayerID(block: block, projection: projection), statistics: statistics[shared])
+                model.weights.blocks[block][projection] = layer.weight.map { Matrix(rows: weight.rows, cols: weight.cols, values: $0) }
+                    ?? Self.masked(weight, layer.mask)
+                layers.append(layer)
+            }
+            if method.needsData {
+                inputs = inputs.map { model.block(block, $0) }
+            }
+            try onBlock(BlockReport(block: block, seconds: Date().timeIntervalSince(start), layers: layers))
+        }
+    }
+
+    func pruneLayer(_ weight: Matrix, id: LayerID, statistics: InputStatistics?) throws -> TraceLayer {
+        switch method {
+        case .magnitude:
+            return TraceLayer(id: id, mask: Magnitude.prune(weight, sparsity: sparsity, pattern: pattern))
+        case .wanda:
+            return TraceLayer(id: id, mask: Wanda.prune(weight, inputNorms: statistics!.meanSquaredNorms, sparsity: sparsity, pattern: pattern))
+        case .sparsegpt:
+            let result = try SparseGPT.prune(weight, hessian: statistics!.hessian, sparsity: sparsity, pattern: pattern) { message in
+                log("\(id): \(message)")
+            }
+            return TraceLayer(id: id, mask: result.mask, weight: result.weight.values)
+        }
+    }
+
+    static func masked(_ weight: Matrix, _ mask: KeepMask) -> Matrix {
+        var result = weight
+        for row in 0..<weight.rows {
+            for col in 0..<weight.cols where !mask[row, col] { result[row, col] = 0 }
+        }
+        return result
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Traces
+
+/// SparseGPT (Frantar & Alistarh 2023), as IST-DASLab/sparsegpt defines it: optimal-brain-surgeon
+/// pruning column by column with the inverse Hessian of the layer's inputs, the error of each pruned
+/// weight spread over the row's later weights, in blocks of 128 columns with lazy updates beyond.
+public enum SparseGPT {
+    public struct Result: Sendable {
+        public var mask: KeepMask
+        /// The updated weights (kept weights change; pruned ones are 0).
+        public var weight: Matrix
+        /// Damping actually used, as a fraction of mean(diag H): 0.01 unless Cholesky needed more.
+        public var damping: Double
+    }
+
+    public static let blockSize = 128
+
+    /// `hessian` is H = (2/N) Σ XᵀX over the calibration tokens (C_in × C_in). `log` receives a line
+    /// whenever the Cholesky factorisation fails and damping is raised (never silently).
+    public static func prune(_ weight: Matrix, hessian: Matrix, sparsity: Double, pattern: SparsityPattern,
+                             blockSize: Int = blockSize, log: (String) -> Void = { _ in }) throws(LinearAlgebraError) -> Result {
+        let (rows, cols) = (weight.rows, weight.cols)
+        precondition(hessian.rows == cols && hessian.cols == cols, "H must be C_in × C_in")
+        var w = weight
+        var h = hessian
+        // Dead inputs (never non-zero in calibration): H_jj = 1 and W[:, j] = 0.
+        for j in 0..<cols where h[j, j] == 0 {
+            h[j, j] = 1
+            for i in 0..<rows { w[i, j] = 0 }
+        }
+        let (u, damping) = try inverseHessianFactor(h, log: log)
+
+        var pruned = [Bool](repeating: false, count: rows * cols)
+        for start in stride(from: 0, to: cols, by: blockSize) {
+            let end = min(start + blockSize, cols), count = end - start
+            // The block's columns, contiguous (rows × count), and its errors.
+            var block = [Float](repeating: 0, count: rows * count)
+            var errors = [Float](repeating: 0, count: rows * count)
+            for i in 0..<rows { for c in 0..<count { block[i * count + c] = w[i, start + c] } }
+            var blockPruned = [Bool](repeating: false, count: rows * count)
+            if case .unstructured = pattern {
+                // One threshold over the whole block: score W² / U_jj².
+                var scores = [Float](repeating: 0, count: rows * count)
+                for i in 0..<rows {
+                    for c in 0..<count {
+                        let d = u[start + c, start + c]
+                        scores[i * count + c] = block[i * count + c] * block[i * count + c] / (d * d)
+                    }
+                }
+                let rank = Int(Double(scores.count) * sparsity)
+                if sparsity > 0 {
+                    let threshold = Ranking.value(atRank: min(rank, scores.count - 1), of: scores)
+                    for index in scores.indices { blockPruned[index] = scores[index] <= threshold }
+                }
+            }
+            for c in 0..<count {
+                let column = start + c
+                let d = u[column, column]
+                if case .nOfM(let n, let m) = pattern, c % m == 0 {
+                    // Per row, the n smallest W² / U_jj² among the next m columns, on updated weights.
+                    for i in 0..<rows {
+                        var scores = [Float](repeating: 0, count: m)
+                        for k in 0..<m {
+                            let dk = u[column + k, column + k]
+                            scores[k] = block[i * count + c + k] * block[i * count + c + k] / (dk * dk)
+                        }
+                        let order = scores.withUnsafeBufferPointer { Ranking.ascending($0) }
+                        for k in order.prefix(n) { blockPruned[i * count + c + k] = true }
+                    }
+                }
+                for i in 0..<rows {
+                    let value = block[i * count + c]
+                    let quantised: Float = blockPruned[i * count + c] ? 0 : value
+                    let error = (value - quantised) / d
+                    errors[i * count + c] = error
+                    // Spread the error over this and the block's later columns of row i.
+                    if error != 0 {
+                        for k in c..<count { block[i * count + k] -= error * u[column, start + k] }
+                    }
+                    block[i * count + c] = quantised
+                }
+            }
+            for i in 0..<rows {
+                for c in 0..<count {
+                    w[i, start + c] = block[i * count + c]
+                    pruned[i * cols + start + c] = blockPruned[i * count + c]
+                }
+            }
+            // Lazy update of the later columns: W[:, end:] −= Err · U[start..<end, end:].
+            if end < cols {
+                errors.withUnsafeBufferPointer { e in
+                    u.values.withUnsafeBufferPointer { up in
+                        w.values.withUnsafeMutableBufferPointer { wp in
+                            BLAS.gemm(m: rows, n: cols - end, k: count, alpha: -1,
+                                      e.baseAddress!, lda: count,
+                                      up.baseAddress! + start * cols + end, ldb: cols,
+                                      beta: 1, wp.baseAddress! + end, ldc: cols)
+                        }
+                    }
+                }
+            }
+        }
+        let mask = KeepMask(rows: rows, cols: cols, values: pruned.map { !$0 })
+        return Result(mask: mask, weight: w, damping: damping)
+    }
+
+    /// U, the upper Cholesky factor of (H + λI)⁻¹ with λ = damping · mean(diag H), damping 0.01 and
+    /// ×10 after each failed factorisation (logged), up to 5 tries.
+    static func inverseHessianFactor(_ h: Matrix, log: (String) -> Void) throws(LinearAlgebraError) -> (Matrix, Double) {
+        let n = h.rows
+        let meanDiagonal = (0..<n).reduce(0.0) { $0 + Double(h[$1, $1]) } / Double(n)
+        var damping = 0.01
+        for attempt in 1...5 {
+            var damped = h
+            for j in 0..<n { damped[j, j] += Float(damping * meanDiagonal) }
+            do {
+                let inverse = try LAPACK.inverseSPD(damped)
+                return (try LAPACK.choleskyUpper(inverse), damping)
+            } catch {
+                guard attempt < 5 else { throw error }
+                log("SparseGPT: \(error.description) with damping \(damping); retrying with \(damping * 10)")
+                damping *= 10
+            }
+        }
+        fatalError("unreachable")
+    }
+}

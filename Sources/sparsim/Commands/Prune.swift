@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Pruner
+import Traces
+
+/// `sparsim prune`: masks for every linear of a model, written as a trace.
+struct Prune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Prune a model's linear layers (magnitude, Wanda, SparseGPT) and write the masks as a trace.",
+        discussion: """
+            Calibration windows are drawn at seeded random offsets from the calibration text (default: \
+            the five Austen novels other than Persuasion, in alphabetical order of file name). Blocks \
+            are pruned one at a time; each block's outputs are recomputed with its pruned weights and \
+            fed to the next, as in the reference implementations.
+            """
+    )
+
+    @Option(help: "A .gguf file or a Hugging Face model directory.")
+    var model: String
+
+    @Option(help: "magnitude, wanda or sparsegpt.")
+    var method: PruningMethod
+
+    @Option(help: "Fraction of weights to prune, in [0, 1). Ignored with --pattern N:M (which implies N/M).")
+    var sparsity: Double = 0.5
+
+    @Option(help: "unstructured, or N:M (N zeros in every aligned group of M weights of a row).")
+    var pattern: String = "unstructured"
+
+    @Option(name: .customLong("calib"), help: "Calibration text file; repeatable. (default: data/text/austen_*.txt except Persuasion)")
+    var calibrationFiles: [String] = []
+
+    @Option(help: "Number of calibration windows.")
+    var samples: Int = 128
+
+    @Option(help: "Calibration window length in tokens (default: the model's context or 2048, whichever is smaller).")
+    var seqlen: Int?
+
+    @Option(help: "Seed of the calibration window offsets.")
+    var seed: UInt64 = 0
+
+    @Option(help: "The trace to write.")
+    var out: String
+
+    @Option(name: .customLong("save-model"), help: "Also write the pruned model as a Hugging Face directory.")
+    var saveModel: String?
+
+    @Option(name: .customLong("eval"), help: "Evaluate the pruned model's perplexity on this text and record it in the trace.")
+    var evalFile: String?
+
+    @Option(name: .customLong("eval-seqlen"), help: "Window length for --eval (default: --seqlen).")
+    var evalSeqlen: Int?
+
+    @Option(name: .customLong("eval-windows"), help: "Evaluate only the first N windows.")
+    var evalWindows: Int?
+
+    func validate() throws {
+        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        if let seqlen, seqlen < 2 { throw ValidationError("--seqlen must be at least 2") }
+    }
+
+    func run() throws {
+        let parsedPattern = try Self.parsePattern(pattern, sparsity: sparsity)
+        let target = parsedPattern.impliedSparsity ?? sparsity
+        var loaded = try ModelLoader.load(model)
+        let config = loaded.model.config
+        if case .nOfM(let n, let m) = parsedPattern {
+            for projection in Projection.allCases where config.shape(of: projection).cols % m != 0 {
+                throw CLIError("\(n):\(m) does not divide C_in = \(config.shape(of: projection).cols) of \(projection.rawValue)")
+            }
+        }
+        let length = seqlen ?? min(config.maxPositions, 2048)
+        guard length <= config.maxPositions else { throw CLIError("--seqlen \(length) exceeds the model's context of \(config.maxPositions)") }
+        if let saveModel, FileManager.default.fileExists(atPath: saveModel) {
+            throw CLIError("\(saveModel): already exists; remove it or choose another --save-model")
+        }
+        // Read everything that can fail before the long work starts.
+        var calibration: [[Int32]] = []
+        let method = self.method
+        if method != .magnitude {
+            let files = try calibrationFiles.isEmpty ? Self.defaultCalibrationFiles() : calibrationFiles
+            let text = try files.map { try TextFile.read($0) }.joined()
+            let tokens = loaded.tokenizer.encode(text)
+            guard tokens.count > length else { throw CLIError("calibration text has \(tokens.count) tokens, not more than one window of \(length)") }
+            calibration = Calibration.windows(tokens, count: samples, seqlen: length, seed: seed)
+            print("calibration: \(samples) windows × \(length) tokens from \(files.count) file(s), \(tokens.count) tokens, seed \(seed)")
+        }
+        let evalTokens = try evalFile.map { loaded.tokenizer.encode(try TextFile.read($0)) }
+
+        let metadata = TraceMetadata(model: loaded.name, method: method.rawValue, targetSparsity: target, pattern: parsedPattern,
+                                     seqlen: method == .magnitude ? 0 : length, calibrationSamples: method == .magnitude ? 0 : samples)
+        var traceConfig: [String: AttributeValue] = [:]
+        for (key, value) in config.huggingFaceValues {
+            switch value {
+            case let number as Int: traceConfig[key] = .int(Int64(number))
+            case let number as Double: traceConfig[key] = .double(number)
+            case let flag as Bool: traceConfig[key] = .int(flag ? 1 : 0)
+            default: break
+            }
+        }
+        let writer = try TraceWriter(path: out, metadata: metadata, config: traceConfig)
+        let start = Date()
+        try BlockwisePruner(method: method, sparsity: target, pattern: parsedPattern).prune(&loaded.model, calibration: calibration) { report in
+            for layer in report.layers {
+                // SparseGPT's updated weights go into the trace; the others keep the model's.
+                try writer.append(layer)
+            }
+            let perLayer = report.layers.map { String(format: "%@ %.2f%%", $0.id.projection.rawValue, 100 * $0.mask.sparsity) }
+            print(String(format: "block %2d/%d  %6.1f s  sparsity %.2f%%  (", report.block + 1, config.layers, report.seconds,
+                         100 * report.sparsity) + perLayer.joined(separator: ", ") + ")")
+        }
+        let seconds = Date().timeIntervalSince(start)
+        var metrics = ["seconds": seconds]
+        if let evalTokens, let evalFile {
+            let evalLength = evalSeqlen ?? length
+            guard evalTokens.count >= evalLength else { throw CLIError("\(evalFile): fewer than one window of \(evalLength) tokens") }
+            let result = Perplexity.evaluate(loaded.model, tokens: evalTokens, seqlen: evalLength, maxWindows: evalWindows)
+            metrics["perplexity"] = result.perplexity
+            metrics["perplexity_seqlen"] = Double(evalLength)
+            metrics["perplexity_windows"] = Double(result.windows)
+            print(String(format: "perplexity %.4f on %@ (%d windows × %d tokens)", result.perplexity, evalFile, result.windows, evalLength))
+        }
+        try writer.finish(metrics: metrics)
+        print(String(format: "wrote %@ (%.1f s)", out, seconds))
+        if let saveModel {
+            try HuggingFaceExport.write(loaded, to: saveModel)
+            print("wrote \(saveModel)")
+        }
+    }
+
+    static func parsePattern(_ text: String, sparsity: Double) throws -> SparsityPattern {
+        guard let pattern = SparsityPattern(text) else {
+            throw CLIError("--pattern '\(text)' is neither 'unstructured' nor N:M with 0 < N < M")
+        }
+        if case .unstructured = pattern, !(sparsity >= 0 && sparsity < 1) {
+            throw CLIError("--sparsity \(sparsity) is outside [0, 1)")
+        }
+        return pattern
+    }
+
+    /// data/text/austen_*.txt except the held-out Persuasion, sorted by name.
+    static func defaultCalibrationFiles() throws -> [String] {
+        let directory = "data/text"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw CLIError("no --calib given and no \(directory)/ here (run scripts/fetch-data.sh, or pass --calib FILE)")
+        }
+        let files = names.filter { $0.hasPrefix("austen_") && $0.hasSuffix(".txt") && $0 != "austen_persuasion.txt" }.sorted()
+        guard !files.isEmpty else { throw CLIError("no calibration novels in \(directory)/") }
+        return files.map { directory + "/" + $0 }
+    }
+}
+
+extension PruningMethod: ExpressibleByArgument {}
