@@ -1,0 +1,91 @@
+import Testing
+import Traces
+@testable import Pruner
+
+/// Block-by-block pruning on a tiny random LLaMA (2 blocks, GQA, hidden 32).
+@Suite struct BlockwisePrunerTests {
+    static func tinyModel() -> LlamaModel {
+        let config = LlamaConfig(hiddenSize: 32, intermediateSize: 48, layers: 2, heads: 4, keyValueHeads: 2,
+                                 vocabularySize: 50, ropeTheta: 10_000, rmsNormEpsilon: 1e-5, maxPositions: 64, tiedEmbeddings: true)
+        var seed: UInt64 = 100
+        func random(_ rows: Int, _ cols: Int) -> Matrix {
+            seed += 1
+            return PruningMethodTests.gaussian(rows, cols, seed: seed)
+        }
+        let blocks = (0..<2).map { _ in
+            BlockWeights(attentionNorm: (0..<32).map { 1 + Float($0 % 3) * 0.1 }, mlpNorm: [Float](repeating: 1, count: 32),
+                         linears: Dictionary(uniqueKeysWithValues: Projection.allCases.map { projection in
+                             let (rows, cols) = config.shape(of: projection)
+                             return (projection, random(rows, cols))
+                         }))
+        }
+        return LlamaModel(weights: LlamaWeights(config: config, embedding: random(50, 32), blocks: blocks,
+                                                finalNorm: [Float](repeating: 1, count: 32), outputHead: nil, rotaryLayout: .halfSplit))
+    }
+
+    static let calibration: [[Int32]] = Calibration.windows((0..<400).map { Int32($0 * 7 % 50) }, count: 6, seqlen: 16, seed: 0)
+
+    @Test(arguments: PruningMethod.allCases)
+    func everyLayerReachesTheTargetAndNothingElseChanges(method: PruningMethod) throws {
+        let original = Self.tinyModel()
+        var model = original
+        var reports: [BlockReport] = []
+        try BlockwisePruner(method: method, sparsity: 0.5, pattern: .unstructured).prune(&model, calibration: Self.calibration) {
+            reports.append($0)
+        }
+        #expect(reports.map(\.block) == [0, 1])
+        for report in reports {
+            #expect(report.layers.map(\.id.projection) == Projection.allCases)
+            for layer in report.layers {
+                let weight = model.weights.blocks[layer.id.block][layer.id.projection]
+                if method == .wanda {
+                    // Exactly floor(C_in / 2) pruned in every row.
+                    #expect(layer.mask.rowCounts().allSatisfy { $0 == weight.cols - weight.cols / 2 })
+                } else {
+                    #expect(abs(layer.mask.sparsity - 0.5) < 0.02)
+                }
+                // The model's weight is zero exactly where the mask prunes.
+                for row in 0..<weight.rows { for col in 0..<weight.cols where !layer.mask[row, col] { #expect(weight[row, col] == 0) } }
+                #expect((layer.weight != nil) == (method == .sparsegpt))
+            }
+        }
+        // Untouched tensors stay bit-identical.
+        #expect(model.weights.embedding == original.weights.embedding)
+        #expect(model.weights.finalNorm == original.weights.finalNorm)
+        for (a, b) in zip(model.weights.blocks, original.weights.blocks) {
+            #expect(a.attentionNorm == b.attentionNorm && a.mlpNorm == b.mlpNorm)
+        }
+        // Magnitude and Wanda keep the kept weights as they were.
+        if method != .sparsegpt {
+            for (a, b) in zip(model.weights.blocks, original.weights.blocks) {
+                for projection in Projection.allCases {
+                    for (x, y) in zip(a[projection].values, b[projection].values) { #expect(x == 0 || x == y) }
+                }
+            }
+        }
+    }
+
+    @Test func statisticsOfBlockTwoComeFromThePrunedBlockOne() throws {
+        // Wanda on block 1 must see block 0's pruned outputs: compare with statistics gathered by
+        // running the already-pruned block 0 by hand.
+        var model = Self.tinyModel()
+        var blockOneMasks: [TraceLayer] = []
+        try BlockwisePruner(method: .wanda, sparsity: 0.5, pattern: .unstructured).prune(&model, calibration: Self.calibration) {
+            if $0.block == 1 { blockOneMasks = $0.layers }
+        }
+        var check = Self.tinyModel()
+        check.weights.blocks[0] = model.weights.blocks[0]
+        var stats = InputStatistics(channels: 32, withGram: false)
+        for window in Self.calibration {
+            _ = check.block(1, check.block(0, check.embed(window))) { projection, input in
+                if projection == .q { stats.add(input) }
+            }
+        }
+        let expected = Wanda.prune(Self.tinyModel().weights.blocks[1][.q], inputNorms: stats.meanSquaredNorms, sparsity: 0.5, pattern: .unstructured)
+        #expect(blockOneMasks.first { $0.id.projection == .q }!.mask == expected)
+    }
+}
+
+extension PruningMethod: CustomTestStringConvertible {
+    public var testDescription: String { rawValue }
+}
