@@ -120,8 +120,9 @@ struct Prune: ParsableCommand {
             metrics["perplexity_windows"] = Double(result.windows)
             print(String(format: "perplexity %.4f on %@ (%d windows × %d tokens)", result.perplexity, evalFile, result.windows, evalLength))
         }
+        metrics["peak_memory_mib"] = peakMemoryMiB()
         try writer.finish(metrics: metrics)
-        print(String(format: "wrote %@ (%.1f s)", out, seconds))
+        print(String(format: "wrote %@ (pruning %.1f s, peak memory %.0f MiB)", out, seconds, peakMemoryMiB()))
         if let saveModel {
             try HuggingFaceExport.write(loaded, to: saveModel)
             print("wrote \(saveModel)")

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Pruner
+import Traces
+
+/// Times each pruning method next to one forward pass over the same calibration windows.
+struct BenchPrune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Prune time of each method next to one forward pass (all blocks) over the same calibration windows.",
+        discussion: """
+            The reference protocol runs every block twice (dense, to collect statistics; pruned, to feed \
+            the next block), so a data-driven method costs at least two forward passes; the ratio shows \
+            what the method adds on top. Peak memory: run `sparsim prune` (it prints and records it).
+            """
+    )
+
+    @Option(help: "A .gguf file or a Hugging Face model directory.")
+    var model: String = "data/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    @Option(help: "Calibration windows.")
+    var samples: Int = 16
+
+    @Option(help: "Calibration window length.")
+    var seqlen: Int = 512
+
+    func run() throws {
+        let loaded = try ModelLoader.load(model)
+        let text = try Prune.defaultCalibrationFiles().map { try TextFile.read($0) }.joined()
+        let calibration = Calibration.windows(loaded.tokenizer.encode(text), count: samples, seqlen: seqlen, seed: 0)
+        print("bench prune: \(loaded.name), \(samples) windows × \(seqlen) tokens")
+        var start = Date()
+        var inputs = calibration.map { loaded.model.embed($0) }
+        for block in 0..<loaded.model.config.layers { inputs = inputs.map { loaded.model.block(block, $0) } }
+        let forward = Date().timeIntervalSince(start)
+        print(String(format: "one forward pass (30 blocks): %7.1f s", forward))
+        for method in PruningMethod.allCases {
+            var model = loaded.model
+            start = Date()
+            try BlockwisePruner(method: method, sparsity: 0.5, pattern: .unstructured).prune(&model, calibration: calibration) { _ in }
+            let seconds = Date().timeIntervalSince(start)
+            print(method.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + String(format: " prune: %7.1f s = %.2f× one forward pass", seconds, seconds / forward))
+        }
+    }
+}
