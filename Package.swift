@@ -66,6 +66,6 @@ let package = Package(
                     exclude: ["Support/reference_hw_sim.py", "Golden"]),
         // Runs the built `sparsim` binary as a user would; depending on the executable
         // target makes `swift test` build it.
-        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces", "ViTCoDSim", "TestSupport"]),
+        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces", "ViTCoDSim", "Pruner", "TestSupport"]),
     ]
 )

@@ -13,6 +13,20 @@ public struct LlamaConfig: Sendable, Equatable {
     public var maxPositions: Int          // max_position_embeddings
     public var tiedEmbeddings: Bool       // tie_word_embeddings
 
+    public init(hiddenSize: Int, intermediateSize: Int, layers: Int, heads: Int, keyValueHeads: Int, vocabularySize: Int,
+                ropeTheta: Double, rmsNormEpsilon: Double, maxPositions: Int, tiedEmbeddings: Bool) {
+        self.hiddenSize = hiddenSize
+        self.intermediateSize = intermediateSize
+        self.layers = layers
+        self.heads = heads
+        self.keyValueHeads = keyValueHeads
+        self.vocabularySize = vocabularySize
+        self.ropeTheta = ropeTheta
+        self.rmsNormEpsilon = rmsNormEpsilon
+        self.maxPositions = maxPositions
+        self.tiedEmbeddings = tiedEmbeddings
+    }
+
     public var headDim: Int { hiddenSize / heads }
     public var keyValueSize: Int { keyValueHeads * headDim }
 

@@ -13,6 +13,13 @@ public struct BlockWeights: Sendable {
     public var mlpNorm: [Float]
     public var linears: [Projection: Matrix]
 
+    public init(attentionNorm: [Float], mlpNorm: [Float], linears: [Projection: Matrix]) {
+        precondition(Set(linears.keys) == Set(Projection.allCases), "a block needs all seven linears")
+        self.attentionNorm = attentionNorm
+        self.mlpNorm = mlpNorm
+        self.linears = linears
+    }
+
     public subscript(projection: Projection) -> Matrix {
         get { linears[projection]! }
         set { linears[projection] = newValue }
@@ -29,6 +36,16 @@ public struct LlamaWeights: Sendable {
     /// vocabulary × hidden; nil when tied to the embedding.
     public var outputHead: Matrix?
     public var rotaryLayout: RotaryLayout
+
+    public init(config: LlamaConfig, embedding: Matrix, blocks: [BlockWeights], finalNorm: [Float], outputHead: Matrix?,
+                rotaryLayout: RotaryLayout) {
+        self.config = config
+        self.embedding = embedding
+        self.blocks = blocks
+        self.finalNorm = finalNorm
+        self.outputHead = outputHead
+        self.rotaryLayout = rotaryLayout
+    }
 
     public var head: Matrix { outputHead ?? embedding }
 

@@ -6,7 +6,14 @@ public struct LoadedModel: Sendable {
     public var model: LlamaModel
     public var tokenizer: any Tokenizer
     /// Beginning- and end-of-sequence token ids, where the file names them.
-    public var specialIDs: (bos: Int?, eos: Int?) = (nil, nil)
+    public var specialIDs: (bos: Int?, eos: Int?)
+
+    public init(name: String, model: LlamaModel, tokenizer: any Tokenizer, specialIDs: (bos: Int?, eos: Int?) = (nil, nil)) {
+        self.name = name
+        self.model = model
+        self.tokenizer = tokenizer
+        self.specialIDs = specialIDs
+    }
 }
 
 public enum ModelLoader {

@@ -51,7 +51,7 @@ public final class ByteLevelBPE: Tokenizer, @unchecked Sendable {
     }
 
     /// GPT-2's table: printable bytes stand for themselves, the others are shifted past U+00FF.
-    static let byteToCharacter: [Character] = {
+    public static let byteToCharacter: [Character] = {
         var printable = Array(33...126) + Array(161...172) + Array(174...255)
         var table = [Character](repeating: " ", count: 256)
         var next = 256

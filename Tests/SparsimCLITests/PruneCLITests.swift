@@ -1,0 +1,101 @@
+import Foundation
+import Pruner
+import Testing
+import TestSupport
+import Traces
+
+/// `sparsim prune` end to end, on a tiny random model written as a Hugging Face directory (the
+/// shipped model would take minutes in a debug build; README's experiments run it in release).
+@Suite struct PruneCLITests {
+    /// 2 blocks, hidden 32, GQA 4/2 heads, a byte-level vocabulary of 256 bytes and 4 merges.
+    static func writeTinyModel(to directory: String) throws {
+        let bytes = ByteLevelBPE.byteToCharacter.map(String.init)
+        let merges = ["t h", "th e", "Ġ th", "Ġth e"]
+        let vocabulary = bytes + ["th", "the", "Ġth", "Ġthe"]
+        let tokenizer = try ByteLevelBPE(vocabulary: vocabulary, merges: merges, path: "tiny")
+        let config = LlamaConfig(hiddenSize: 32, intermediateSize: 48, layers: 2, heads: 4, keyValueHeads: 2,
+                                 vocabularySize: vocabulary.count, ropeTheta: 10_000, rmsNormEpsilon: 1e-5, maxPositions: 128,
+                                 tiedEmbeddings: true)
+        var generator = SeededGenerator(seed: 11)
+        func random(_ rows: Int, _ cols: Int) -> Matrix {
+            Matrix(rows: rows, cols: cols, values: (0..<rows * cols).map { _ in Float(generator.nextUnit() * 0.4 - 0.2) })
+        }
+        let blocks = (0..<2).map { _ in
+            BlockWeights(attentionNorm: [Float](repeating: 1, count: 32), mlpNorm: [Float](repeating: 1, count: 32),
+                         linears: Dictionary(uniqueKeysWithValues: Projection.allCases.map { projection in
+                             let (rows, cols) = config.shape(of: projection)
+                             return (projection, random(rows, cols))
+                         }))
+        }
+        let weights = LlamaWeights(config: config, embedding: random(vocabulary.count, 32), blocks: blocks,
+                                   finalNorm: [Float](repeating: 1, count: 32), outputHead: nil, rotaryLayout: .halfSplit)
+        try HuggingFaceExport.write(LoadedModel(name: "tiny", model: LlamaModel(weights: weights), tokenizer: tokenizer), to: directory)
+    }
+
+    static let text = String(repeating: "the theory that the thin thread of the tale is there; ", count: 60)
+
+    @Test func wandaWritesATraceWithExactRowCountsAndItsPerplexity() throws {
+        let folder = try TemporaryDirectory()
+        try Self.writeTinyModel(to: folder.file("tiny"))
+        try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
+        let result = try CLI.run(["prune", "--model", folder.file("tiny"), "--method", "wanda", "--sparsity", "0.5",
+                                  "--calib", folder.file("text.txt"), "--samples", "4", "--seqlen", "32", "--out", folder.file("w.h5"),
+                                  "--save-model", folder.file("pruned"), "--eval", folder.file("text.txt"), "--eval-seqlen", "64"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("block  2/2"))
+        let trace = try Trace.read(from: folder.file("w.h5"))
+        #expect(trace.metadata.method == "wanda" && trace.metadata.seqlen == 32 && trace.metadata.calibrationSamples == 4)
+        #expect(trace.config["hidden_size"] == .int(32))
+        #expect(trace.layers.count == 14)
+        for layer in trace.layers {
+            #expect(layer.mask.rowCounts().allSatisfy { $0 == layer.mask.cols - layer.mask.cols / 2 })
+            #expect(layer.weight == nil)
+        }
+        let perplexity = try #require(trace.metrics["perplexity"])
+        #expect(trace.metrics["perplexity_seqlen"] == 64)
+        #expect(trace.metrics["peak_memory_mib"] != nil)
+        // The saved model, and the trace applied to the original, give the recorded perplexity.
+        for model in [["--model", folder.file("pruned")], ["--model", folder.file("tiny"), "--trace", folder.file("w.h5")]] {
+            let eval = try CLI.run(["eval"] + model + ["--data", folder.file("text.txt"), "--seqlen", "64"])
+            #expect(eval.status == 0, "\(eval.stderr)")
+            #expect(eval.stdout.contains(String(format: "perplexity  %.4f", perplexity)), "\(eval.stdout)")
+        }
+    }
+
+    @Test func sparseGPTStoresItsUpdatedWeights() throws {
+        let folder = try TemporaryDirectory()
+        try Self.writeTinyModel(to: folder.file("tiny"))
+        try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
+        let result = try CLI.run(["prune", "--model", folder.file("tiny"), "--method", "sparsegpt", "--pattern", "2:4",
+                                  "--calib", folder.file("text.txt"), "--samples", "4", "--seqlen", "32", "--out", folder.file("s.h5")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let trace = try Trace.read(from: folder.file("s.h5"))
+        #expect(trace.metadata.pattern == .nOfM(n: 2, m: 4) && trace.metadata.targetSparsity == 0.5)
+        for layer in trace.layers {
+            #expect(layer.mask.nonzeroCount * 2 == layer.mask.count)
+            let weight = try #require(layer.weight)
+            for (keep, value) in zip(layer.mask.toBools(), weight) where !keep { #expect(value == 0) }
+        }
+    }
+
+    @Test func badOptionsLeaveNothingBehind() throws {
+        let folder = try TemporaryDirectory()
+        try Self.writeTinyModel(to: folder.file("tiny"))
+        try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
+        let base = ["prune", "--model", folder.file("tiny"), "--out", folder.file("t.h5"), "--calib", folder.file("text.txt"),
+                    "--samples", "1", "--seqlen", "16"]
+        for (extra, problem) in [
+            (["--method", "wanda", "--pattern", "3:7"], "3:7 does not divide C_in = 32"),
+            (["--method", "wanda", "--sparsity", "1"], "--sparsity 1.0 is outside [0, 1)"),
+            (["--method", "wanda", "--pattern", "4:2"], "neither 'unstructured' nor N:M"),
+            (["--method", "optimal"], "optimal"),
+            (["--method", "wanda", "--calib", folder.file("none.txt")], "none.txt: no such file"),
+            (["--method", "wanda", "--seqlen", "4096"], "exceeds the model's context of 128"),
+        ] {
+            let result = try CLI.run(base + extra)
+            #expect(result.status != 0)
+            #expect(result.stderr.contains(problem), "\(extra): \(result.stderr)")
+        }
+        #expect(try folder.contents() == ["text.txt", "tiny"])
+    }
+}
