@@ -69,9 +69,9 @@ public struct FullModel: Sendable {
         let denseSegments = tiles.map { Segment(allDense: $0, peColumns: config.peColumns) }
         let bits = valueBits ?? config.valueBits
         let kept = mask.nonzeroCount
-        let sparse = run(mask: mask, counts: counts, segments: sparseSegments, valueBits: bits, groupSize: groupSize,
+        let sparse = run(mask: mask, segments: sparseSegments, valueBits: bits, groupSize: groupSize,
                          usefulMACs: kept, splitBound: splitBound(compute.tiles, rows: mask.rows))
-        let dense = run(mask: mask, counts: counts, segments: denseSegments, valueBits: bits, groupSize: groupSize,
+        let dense = run(mask: mask, segments: denseSegments, valueBits: bits, groupSize: groupSize,
                         usefulMACs: mask.count, splitBound: Double(mask.count) / Double(config.totalPEs))
         return FullModelResult(tokens: config.tokens, sparse: sparse, dense: dense)
     }
@@ -87,7 +87,7 @@ public struct FullModel: Sendable {
         }
     }
 
-    private func run(mask: KeepMask, counts: [Int], segments: [Segment], valueBits: Int, groupSize: Int,
+    private func run(mask: KeepMask, segments: [Segment], valueBits: Int, groupSize: Int,
                      usefulMACs: Int, splitBound: Double) -> FullRun {
         let tokens = config.tokens
         let format = segments.allSatisfy({ $0.sparseColumns.isEmpty }) ? SparseFormat.bitmap : config.sparseFormat
