@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import Traces
+@testable import Pruner
+
+@Suite struct SparsityLogitsTests {
+    @Test func zeroLogitsGiveHalfSparsityAndWandasMask() {
+        let logits = SparsityLogits(groups: 3, inputs: 77)
+        for group in 0..<3 {
+            #expect(abs(logits.sparsity(group: group) - 0.5) < 1e-12)
+            #expect(logits.hardPruneCount(group: group) == 38)  // floor(77 · 0.5), Wanda's count at s = 0.5
+        }
+        // With α = 0 the hard mask over Wanda's ranking is Wanda's mask at 50%.
+        let weight = PruningMethodTests.tied(3, 77, seed: 12)
+        let norms = (0..<77).map { Float($0 % 9) + 0.5 }
+        let wanda = Wanda.prune(weight, inputNorms: norms, sparsity: 0.5, pattern: .unstructured)
+        let scores = Wanda.scores(weight, inputNorms: norms)
+        for row in 0..<3 {
+            let order = PruningMethodTests.naiveOrder(Array(scores[row * 77..<(row + 1) * 77]))
+            for (rank, col) in order.enumerated() {
+                #expect(wanda[row, col] == (rank >= logits.hardPruneCount(group: row)))
+            }
+        }
+    }
+
+    @Test func softKeepIsTheCandidateMixture() {
+        var logits = SparsityLogits(groups: 1, inputs: 40)
+        var generator = SeededGenerator(seed: 4)
+        for k in logits.alpha.indices { logits.alpha[k] = generator.nextUnit() * 6 - 3 }
+        let p = logits.probabilities(group: 0)
+        let soft = logits.softKeep(group: 0)
+        for rank in 0..<40 {
+            let direct = (0..<101).reduce(0.0) { $0 + (rank >= logits.pruneCounts[$1] ? p[$1] : 0) }
+            #expect(abs(soft[rank] - direct) < 1e-12)
+        }
+        #expect(zip(soft, soft.dropFirst()).allSatisfy { $0 <= $1 }, "later ranks are kept at least as often")
+        #expect(abs(p.reduce(0, +) - 1) < 1e-12)
+    }
+
+    /// L = Σ_r c_r m_r + λ (ŝ − 0.3)², checked against central finite differences in Double.
+    @Test func gradientMatchesFiniteDifferences() {
+        var logits = SparsityLogits(groups: 2, inputs: 23)
+        var generator = SeededGenerator(seed: 8)
+        for k in logits.alpha.indices { logits.alpha[k] = generator.nextUnit() * 4 - 2 }
+        let weights = (0..<23).map { _ in generator.nextUnit() * 2 - 1 }
+        let lambda = 5.0
+        func loss(_ l: SparsityLogits, group: Int) -> Double {
+            let s = l.sparsity(group: group)
+            return zip(l.softKeep(group: group), weights).reduce(0) { $0 + $1.0 * $1.1 } + lambda * (s - 0.3) * (s - 0.3)
+        }
+        for group in 0..<2 {
+            let s = logits.sparsity(group: group)
+            let analytic = logits.gradient(group: group, maskGradientByRank: weights, sparsityGradient: 2 * lambda * (s - 0.3))
+            var worst = 0.0, scale = 0.0
+            for k in 0..<101 {
+                var plus = logits, minus = logits
+                let h = 1e-6
+                plus.alpha[group * 101 + k] += h
+                minus.alpha[group * 101 + k] -= h
+                let numeric = (loss(plus, group: group) - loss(minus, group: group)) / (2 * h)
+                worst = max(worst, abs(numeric - analytic[k]))
+                scale = max(scale, abs(numeric))
+            }
+            #expect(worst / scale < 1e-6, "relative error \(worst / scale)")
+        }
+    }
+}
