@@ -87,3 +87,70 @@ import Traces
         #expect(Self.relativeError(dUp.values, Self.numericGradient(b) { forward(a, $0) }) < 1e-4)
     }
 }
+
+extension LayerGradientTests {
+    /// Causal GQA attention in Double: O_h = softmax(Q_h K_gᵀ / √d, causal) V_g.
+    static func attentionForward(_ q: [Double], _ k: [Double], _ v: [Double], tokens: Int, heads: Int, kvHeads: Int, d: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: tokens * heads * d)
+        for h in 0..<heads {
+            let g = h / (heads / kvHeads)
+            for i in 0..<tokens {
+                var scores: [Double] = []
+                for j in 0...i {
+                    var dot = 0.0
+                    for c in 0..<d { dot += q[i * heads * d + h * d + c] * k[j * kvHeads * d + g * d + c] }
+                    scores.append(dot / Double(d).squareRoot())
+                }
+                let largest = scores.max()!
+                let e = scores.map { exp($0 - largest) }
+                let sum = e.reduce(0, +)
+                for j in 0...i {
+                    for c in 0..<d { out[i * heads * d + h * d + c] += e[j] / sum * v[j * kvHeads * d + g * d + c] }
+                }
+            }
+        }
+        return out
+    }
+
+    @Test func causalGroupedAttention() {
+        let (tokens, heads, kvHeads, d) = (5, 4, 2, 4)
+        let q = Self.random(tokens * heads * d, seed: 11), k = Self.random(tokens * kvHeads * d, seed: 12)
+        let v = Self.random(tokens * kvHeads * d, seed: 13), c = Self.random(tokens * heads * d, seed: 14)
+        func loss(_ q: [Double], _ k: [Double], _ v: [Double]) -> Double {
+            zip(Self.attentionForward(q, k, v, tokens: tokens, heads: heads, kvHeads: kvHeads, d: d), c).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        let (dq, dk, dv) = LayerGradients.attention(q: Self.matrix(tokens, heads * d, q), k: Self.matrix(tokens, kvHeads * d, k),
+                                                    v: Self.matrix(tokens, kvHeads * d, v), heads: heads, keyValueHeads: kvHeads,
+                                                    headDim: d, dOutput: Self.matrix(tokens, heads * d, c))
+        #expect(Self.relativeError(dq.values, Self.numericGradient(q) { loss($0, k, v) }) < 1e-4)
+        #expect(Self.relativeError(dk.values, Self.numericGradient(k) { loss(q, $0, v) }) < 1e-4)
+        #expect(Self.relativeError(dv.values, Self.numericGradient(v) { loss(q, k, $0) }) < 1e-4)
+    }
+
+    @Test(arguments: [RotaryLayout.halfSplit, .adjacentPairs])
+    func rotaryTransposeIsTheGradient(layout: RotaryLayout) {
+        // L = Σ c ⊙ RoPE(x) is linear in x, so dL/dx = RoPEᵀ(c): check against finite differences.
+        let (tokens, heads, d) = (6, 2, 8)
+        let table = RotaryTable(headDim: d, theta: 10_000, positions: 16)
+        let x = Self.random(tokens * heads * d, seed: 15), c = Self.random(tokens * heads * d, seed: 16)
+        func loss(_ x: [Double]) -> Double {
+            var m = Self.matrix(tokens, heads * d, x)
+            table.apply(&m, heads: heads, layout: layout, start: 3)
+            return zip(m.values, c).reduce(0) { $0 + Double($1.0) * $1.1 }
+        }
+        var gradient = Self.matrix(tokens, heads * d, c)
+        table.applyTransposed(&gradient, heads: heads, layout: layout, start: 3)
+        // The Float forward makes the differences noisy; a linear map allows a large step.
+        let numeric = x.indices.map { i -> Double in
+            var plus = x, minus = x
+            plus[i] += 0.5
+            minus[i] -= 0.5
+            return loss(plus) - loss(minus)
+        }
+        #expect(Self.relativeError(gradient.values, numeric) < 1e-4)
+    }
+}
+
+extension RotaryLayout: CustomTestStringConvertible {
+    public var testDescription: String { self == .halfSplit ? "halfSplit" : "adjacentPairs" }
+}

@@ -46,3 +46,74 @@ enum LayerGradients {
         return (dGate, dUp)
     }
 }
+
+extension LayerGradients {
+    /// Causal attention with grouped key/value heads, backward (BACKWARD.md):
+    /// dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = dS K / √d, dK = dSᵀ Q / √d;
+    /// the query heads that share a key/value head add their dK and dV. P is recomputed from Q and K.
+    static func attention(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int, dOutput: Matrix)
+        -> (dq: Matrix, dk: Matrix, dv: Matrix) {
+        let tokens = q.rows, group = heads / keyValueHeads
+        let scale = 1 / Float(headDim).squareRoot()
+        var dq = Matrix(rows: tokens, cols: q.cols), dk = Matrix(rows: tokens, cols: k.cols), dv = Matrix(rows: tokens, cols: v.cols)
+        var p = [Float](repeating: 0, count: tokens * tokens), dp = p
+        q.values.withUnsafeBufferPointer { qp in
+        k.values.withUnsafeBufferPointer { kp in
+        v.values.withUnsafeBufferPointer { vp in
+        dOutput.values.withUnsafeBufferPointer { op in
+        dq.values.withUnsafeMutableBufferPointer { dqp in
+        dk.values.withUnsafeMutableBufferPointer { dkp in
+        dv.values.withUnsafeMutableBufferPointer { dvp in
+        p.withUnsafeMutableBufferPointer { pp in
+        dp.withUnsafeMutableBufferPointer { dpp in
+            for head in 0..<heads {
+                let kvHead = head / group
+                let (qh, kh, vh) = (qp.baseAddress! + head * headDim, kp.baseAddress! + kvHead * headDim, vp.baseAddress! + kvHead * headDim)
+                let oh = op.baseAddress! + head * headDim
+                // P = causal softmax(Q Kᵀ / √d)
+                BLAS.gemm(m: tokens, n: tokens, k: headDim, alpha: scale, qh, lda: q.cols, kh, ldb: k.cols, transposeB: true,
+                          pp.baseAddress!, ldc: tokens)
+                Attention.causalSoftmax(pp, rows: tokens, keys: tokens, firstRow: 0)
+                // dV_g += Pᵀ dO_h
+                BLAS.gemm(m: tokens, n: headDim, k: tokens, pp.baseAddress!, lda: tokens, transposeA: true, oh, ldb: dOutput.cols,
+                          beta: 1, dvp.baseAddress! + kvHead * headDim, ldc: v.cols)
+                // dP = dO_h V_gᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dp
+                BLAS.gemm(m: tokens, n: tokens, k: headDim, oh, lda: dOutput.cols, vh, ldb: v.cols, transposeB: true,
+                          dpp.baseAddress!, ldc: tokens)
+                for row in 0..<tokens {
+                    var dot: Float = 0
+                    for col in 0...row { dot += dpp[row * tokens + col] * pp[row * tokens + col] }
+                    for col in 0..<tokens { dpp[row * tokens + col] = col <= row ? pp[row * tokens + col] * (dpp[row * tokens + col] - dot) : 0 }
+                }
+                // dQ_h = dS K_g / √d;  dK_g += dSᵀ Q_h / √d
+                BLAS.gemm(m: tokens, n: headDim, k: tokens, alpha: scale, dpp.baseAddress!, lda: tokens, kh, ldb: k.cols,
+                          dqp.baseAddress! + head * headDim, ldc: q.cols)
+                BLAS.gemm(m: tokens, n: headDim, k: tokens, alpha: scale, dpp.baseAddress!, lda: tokens, transposeA: true,
+                          qh, ldb: q.cols, beta: 1, dkp.baseAddress! + kvHead * headDim, ldc: k.cols)
+            }
+        }}}}}}}}}
+        return (dq, dk, dv)
+    }
+}
+
+extension RotaryTable {
+    /// The backward of `apply`: rotation is orthogonal, so the gradient rotates back by −θ.
+    func applyTransposed(_ dx: inout Matrix, heads: Int, layout: RotaryLayout, start: Int = 0) {
+        let half = headDim / 2
+        dx.values.withUnsafeMutableBufferPointer { values in
+            for token in 0..<dx.rows {
+                let table = (start + token) * half
+                for head in 0..<heads {
+                    let base = token * dx.cols + head * headDim
+                    for i in 0..<half {
+                        let (first, second) = layout == .halfSplit ? (base + i, base + i + half) : (base + 2 * i, base + 2 * i + 1)
+                        let a = values[first], b = values[second]
+                        let c = cos[table + i], s = sin[table + i]
+                        values[first] = a * c + b * s
+                        values[second] = b * c - a * s
+                    }
+                }
+            }
+        }
+    }
+}
