@@ -1,0 +1,72 @@
+import Traces
+
+/// The gradient of a loss with respect to the masks of one decoder block's seven linears, given
+/// dL/dy for the block's output: the forward pass with the masked weights (kept activations), then
+/// back through the MLP and attention branches (../shared/BACKWARD.md, "Block").
+struct BlockGradient {
+    let model: LlamaModel
+    let block: Int
+
+    struct Result {
+        /// dL/dM per projection (C_out × C_in).
+        var maskGradients: [Projection: Matrix]
+        /// dL/dx for the block's input.
+        var inputGradient: Matrix
+    }
+
+    /// `weights` are the block's unmasked weights, `masks` the (hard) masks applied in the forward.
+    func backward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix], dy: Matrix) -> Result {
+        let config = model.config
+        let norms = model.weights.blocks[block]
+        var masked: [Projection: Matrix] = [:]
+        for projection in Projection.allCases {
+            var w = weights[projection]!
+            let m = masks[projection]!
+            for i in w.values.indices { w.values[i] *= m.values[i] }
+            masked[projection] = w
+        }
+        // Forward, keeping what the backward needs.
+        let n1 = Layers.rmsNorm(x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon)
+        var q = Layers.linear(n1, masked[.q]!), k = Layers.linear(n1, masked[.k]!)
+        let v = Layers.linear(n1, masked[.v]!)
+        model.rotary.apply(&q, heads: config.heads, layout: model.weights.rotaryLayout)
+        model.rotary.apply(&k, heads: config.keyValueHeads, layout: model.weights.rotaryLayout)
+        let attention = Attention.forward(q: q, k: k, v: v, heads: config.heads, keyValueHeads: config.keyValueHeads, headDim: config.headDim)
+        var h = x
+        Layers.add(&h, Layers.linear(attention, masked[.o]!))
+        let n2 = Layers.rmsNorm(h, weight: norms.mlpNorm, epsilon: config.rmsNormEpsilon)
+        let a = Layers.linear(n2, masked[.gate]!), b = Layers.linear(n2, masked[.up]!)
+        var m = a
+        Layers.swiGLU(&m, b)
+
+        var gradients: [Projection: Matrix] = [:]
+        // MLP branch: y = h + m Wdᵀ.
+        let down = LayerGradients.maskedLinear(x: m, maskedWeight: masked[.down]!, weight: weights[.down]!, dy: dy)
+        gradients[.down] = down.dMask
+        let (dGate, dUp) = LayerGradients.swiGLU(gate: a, up: b, dm: down.dx)
+        let gate = LayerGradients.maskedLinear(x: n2, maskedWeight: masked[.gate]!, weight: weights[.gate]!, dy: dGate)
+        let up = LayerGradients.maskedLinear(x: n2, maskedWeight: masked[.up]!, weight: weights[.up]!, dy: dUp)
+        gradients[.gate] = gate.dMask
+        gradients[.up] = up.dMask
+        var dn2 = gate.dx
+        Layers.add(&dn2, up.dx)
+        var dh = dy
+        Layers.add(&dh, LayerGradients.rmsNorm(x: h, weight: norms.mlpNorm, epsilon: config.rmsNormEpsilon, dy: dn2))
+        // Attention branch: h = x + attention Woᵀ.
+        let output = LayerGradients.maskedLinear(x: attention, maskedWeight: masked[.o]!, weight: weights[.o]!, dy: dh)
+        gradients[.o] = output.dMask
+        var (dq, dk, dv) = LayerGradients.attention(q: q, k: k, v: v, heads: config.heads, keyValueHeads: config.keyValueHeads,
+                                                    headDim: config.headDim, dOutput: output.dx)
+        model.rotary.applyTransposed(&dq, heads: config.heads, layout: model.weights.rotaryLayout)
+        model.rotary.applyTransposed(&dk, heads: config.keyValueHeads, layout: model.weights.rotaryLayout)
+        var dn1 = Matrix(rows: x.rows, cols: x.cols)
+        for (projection, d) in [(Projection.q, dq), (.k, dk), (.v, dv)] {
+            let linear = LayerGradients.maskedLinear(x: n1, maskedWeight: masked[projection]!, weight: weights[projection]!, dy: d)
+            gradients[projection] = linear.dMask
+            Layers.add(&dn1, linear.dx)
+        }
+        var dx = dh
+        Layers.add(&dx, LayerGradients.rmsNorm(x: x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon, dy: dn1))
+        return Result(maskGradients: gradients, inputGradient: dx)
+    }
+}
