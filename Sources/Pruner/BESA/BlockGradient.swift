@@ -14,8 +14,24 @@ struct BlockGradient {
         var inputGradient: Matrix
     }
 
-    /// `weights` are the block's unmasked weights, `masks` the (hard) masks applied in the forward.
+    /// The block's output with masked weights, and a function from dL/dy to the gradients.
+    func forwardAndBackward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix],
+                            lossGradient: (Matrix) -> Matrix) -> (output: Matrix, gradients: Result) {
+        var output: Matrix?
+        let result = backward(x: x, weights: weights, masks: masks) { y in
+            output = y
+            return lossGradient(y)
+        }
+        return (output!, result)
+    }
+
     func backward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix], dy: Matrix) -> Result {
+        backward(x: x, weights: weights, masks: masks) { _ in dy }
+    }
+
+    /// `weights` are the block's unmasked weights, `masks` the (hard) masks applied in the forward.
+    private func backward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix],
+                          outputGradient: (Matrix) -> Matrix) -> Result {
         let config = model.config
         let norms = model.weights.blocks[block]
         var masked: [Projection: Matrix] = [:]
@@ -38,6 +54,9 @@ struct BlockGradient {
         let a = Layers.linear(n2, masked[.gate]!), b = Layers.linear(n2, masked[.up]!)
         var m = a
         Layers.swiGLU(&m, b)
+        var y = h
+        Layers.add(&y, Layers.linear(m, masked[.down]!))
+        let dy = outputGradient(y)
 
         var gradients: [Projection: Matrix] = [:]
         // MLP branch: y = h + m Wdᵀ.

@@ -3,7 +3,7 @@ import Traces
 
 /// The pruning methods sparsim runs block by block.
 public enum PruningMethod: String, CaseIterable, Sendable {
-    case magnitude, wanda, sparsegpt
+    case magnitude, wanda, sparsegpt, besa
 
     var needsData: Bool { self != .magnitude }
 }
@@ -13,6 +13,8 @@ public struct BlockReport: Sendable {
     public var block: Int
     public var seconds: Double
     public var layers: [TraceLayer]
+    /// BESA: reconstruction loss at the start and the end of the block's epoch.
+    public var loss: (start: Double, end: Double)?
     public var sparsity: Double {
         let kept = layers.reduce(0) { $0 + $1.mask.nonzeroCount }, total = layers.reduce(0) { $0 + $1.mask.count }
         return 1 - Double(kept) / Double(total)
@@ -27,6 +29,7 @@ public struct BlockwisePruner {
     public var method: PruningMethod
     public var sparsity: Double
     public var pattern: SparsityPattern
+    public var besa = BESA.Options()
     /// Receives SparseGPT's damping warnings.
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -52,22 +55,37 @@ public struct BlockwisePruner {
                 }
             }
             var layers: [TraceLayer] = []
-            for projection in Projection.allCases {
-                let weight = model.weights.blocks[block][projection]
-                let shared: Projection = switch projection {
-                case .k, .v: .q
-                case .up: .gate
-                default: projection
+            var loss: (start: Double, end: Double)?
+            if method == .besa {
+                let norms = Dictionary(uniqueKeysWithValues: Projection.allCases.map { ($0, statistics[Self.sharedInput($0)]!.meanSquaredNorms) })
+                let result = BESA.pruneBlock(model, block: block, inputs: inputs, inputNorms: norms, targetSparsity: sparsity, options: besa)
+                layers = result.layers
+                loss = (result.lossStart, result.lossEnd)
+            } else {
+                for projection in Projection.allCases {
+                    let weight = model.weights.blocks[block][projection]
+                    layers.append(try pruneLayer(weight, id: LayerID(block: block, projection: projection),
+                                                 statistics: statistics[Self.sharedInput(projection)]))
                 }
-                let layer = try pruneLayer(weight, id: LayerID(block: block, projection: projection), statistics: statistics[shared])
-                model.weights.blocks[block][projection] = layer.weight.map { Matrix(rows: weight.rows, cols: weight.cols, values: $0) }
+            }
+            for layer in layers {
+                let weight = model.weights.blocks[block][layer.id.projection]
+                model.weights.blocks[block][layer.id.projection] = layer.weight.map { Matrix(rows: weight.rows, cols: weight.cols, values: $0) }
                     ?? Self.masked(weight, layer.mask)
-                layers.append(layer)
             }
             if method.needsData {
                 inputs = inputs.map { model.block(block, $0) }
             }
-            try onBlock(BlockReport(block: block, seconds: Date().timeIntervalSince(start), layers: layers))
+            try onBlock(BlockReport(block: block, seconds: Date().timeIntervalSince(start), layers: layers, loss: loss))
+        }
+    }
+
+    /// q/k/v share one input, gate/up another: their statistics are collected once.
+    static func sharedInput(_ projection: Projection) -> Projection {
+        switch projection {
+        case .k, .v: .q
+        case .up: .gate
+        default: projection
         }
     }
 
@@ -77,6 +95,8 @@ public struct BlockwisePruner {
             return TraceLayer(id: id, mask: Magnitude.prune(weight, sparsity: sparsity, pattern: pattern))
         case .wanda:
             return TraceLayer(id: id, mask: Wanda.prune(weight, inputNorms: statistics!.meanSquaredNorms, sparsity: sparsity, pattern: pattern))
+        case .besa:
+            preconditionFailure("BESA prunes whole blocks")
         case .sparsegpt:
             let result = try SparseGPT.prune(weight, hessian: statistics!.hessian, sparsity: sparsity, pattern: pattern) { message in
                 log("\(id): \(message)")

@@ -18,8 +18,17 @@ struct Prune: ParsableCommand {
     @Option(help: "A .gguf file or a Hugging Face model directory.")
     var model: String
 
-    @Option(help: "magnitude, wanda or sparsegpt.")
+    @Option(help: "magnitude, wanda, sparsegpt or besa.")
     var method: PruningMethod
+
+    @Option(help: "BESA: learn one sparsity per output row (row) or per layer (layer).")
+    var granularity: String = "row"
+
+    @Option(name: .customLong("besa-lr"), help: "BESA: Adam step size on the sparsity logits (Adam replaces the paper's Prodigy).")
+    var besaLearningRate: Double = 0.1
+
+    @Option(help: "BESA: weight λ of the sparsity penalty λ((ŝ − s*)/s*)².")
+    var lambda: Double = 5
 
     @Option(help: "Fraction of weights to prune, in [0, 1). Ignored with --pattern N:M (which implies N/M).")
     var sparsity: Double = 0.5
@@ -87,7 +96,18 @@ struct Prune: ParsableCommand {
         }
         let evalTokens = try evalFile.map { loaded.tokenizer.encode(try TextFile.read($0)) }
 
-        let metadata = TraceMetadata(model: loaded.name, method: method.rawValue, targetSparsity: target, pattern: parsedPattern,
+        var pruner = BlockwisePruner(method: method, sparsity: target, pattern: parsedPattern)
+        if method == .besa {
+            guard let granularity = BESA.Granularity(rawValue: granularity) else {
+                throw CLIError("--granularity '\(granularity)' is neither row nor layer")
+            }
+            guard case .unstructured = parsedPattern else { throw CLIError("BESA learns unstructured sparsity; drop --pattern") }
+            pruner.besa.granularity = granularity
+            pruner.besa.learningRate = besaLearningRate
+            pruner.besa.lambda = lambda
+        }
+        let methodName = method == .besa ? "besa-\(granularity)" : method.rawValue
+        let metadata = TraceMetadata(model: loaded.name, method: methodName, targetSparsity: target, pattern: parsedPattern,
                                      seqlen: method == .magnitude ? 0 : length, calibrationSamples: method == .magnitude ? 0 : samples)
         var traceConfig: [String: AttributeValue] = [:]
         for (key, value) in config.huggingFaceValues {
@@ -100,14 +120,15 @@ struct Prune: ParsableCommand {
         }
         let writer = try TraceWriter(path: out, metadata: metadata, config: traceConfig)
         let start = Date()
-        try BlockwisePruner(method: method, sparsity: target, pattern: parsedPattern).prune(&loaded.model, calibration: calibration) { report in
+        try pruner.prune(&loaded.model, calibration: calibration) { report in
             for layer in report.layers {
                 // SparseGPT's updated weights go into the trace; the others keep the model's.
                 try writer.append(layer)
             }
             let perLayer = report.layers.map { String(format: "%@ %.2f%%", $0.id.projection.rawValue, 100 * $0.mask.sparsity) }
-            print(String(format: "block %2d/%d  %6.1f s  sparsity %.2f%%  (", report.block + 1, config.layers, report.seconds,
-                         100 * report.sparsity) + perLayer.joined(separator: ", ") + ")")
+            let loss = report.loss.map { String(format: "  loss %.4f → %.4f", $0.start, $0.end) } ?? ""
+            print(String(format: "block %2d/%d  %6.1f s  sparsity %.2f%%", report.block + 1, config.layers, report.seconds,
+                         100 * report.sparsity) + loss + "  (" + perLayer.joined(separator: ", ") + ")")
         }
         let seconds = Date().timeIntervalSince(start)
         var metrics = ["seconds": seconds]
