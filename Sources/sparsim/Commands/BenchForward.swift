@@ -28,6 +28,7 @@ struct BenchForward: ParsableCommand {
     var windows: Int = 2
 
     func run() throws {
+        lineBufferStandardOutput()
         let loaded = try ModelLoader.load(model)
         let tokens = loaded.tokenizer.encode(try TextFile.read(data))
         let peak = Self.sgemmPeak()

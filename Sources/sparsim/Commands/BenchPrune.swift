@@ -25,6 +25,7 @@ struct BenchPrune: ParsableCommand {
     var seqlen: Int = 512
 
     func run() throws {
+        lineBufferStandardOutput()
         let loaded = try ModelLoader.load(model)
         let text = try Prune.defaultCalibrationFiles().map { try TextFile.read($0) }.joined()
         let calibration = Calibration.windows(loaded.tokenizer.encode(text), count: samples, seqlen: seqlen, seed: 0)

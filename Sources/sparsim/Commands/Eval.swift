@@ -35,6 +35,7 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
+        lineBufferStandardOutput()
         var loaded = try ModelLoader.load(model)
         guard seqlen <= loaded.model.config.maxPositions else {
             throw CLIError("--seqlen \(seqlen) exceeds the model's context of \(loaded.model.config.maxPositions)")

@@ -69,6 +69,7 @@ struct Prune: ParsableCommand {
     }
 
     func run() throws {
+        lineBufferStandardOutput()
         let parsedPattern = try Self.parsePattern(pattern, sparsity: sparsity)
         let target = parsedPattern.impliedSparsity ?? sparsity
         var loaded = try ModelLoader.load(model)

@@ -54,3 +54,9 @@ func emit(_ text: String, to path: String?) throws {
         throw CLIError("\(path): cannot write (\(error.localizedDescription))")
     }
 }
+
+/// Flushes stdout at every newline, so that per-block progress shows up in a log file as it
+/// happens (stdout to a file is block-buffered by default).
+func lineBufferStandardOutput() {
+    setvbuf(stdout, nil, _IOLBF, 0)
+}
