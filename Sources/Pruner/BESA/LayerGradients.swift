@@ -95,25 +95,3 @@ extension LayerGradients {
         return (dq, dk, dv)
     }
 }
-
-extension RotaryTable {
-    /// The backward of `apply`: rotation is orthogonal, so the gradient rotates back by −θ.
-    func applyTransposed(_ dx: inout Matrix, heads: Int, layout: RotaryLayout, start: Int = 0) {
-        let half = headDim / 2
-        dx.values.withUnsafeMutableBufferPointer { values in
-            for token in 0..<dx.rows {
-                let table = (start + token) * half
-                for head in 0..<heads {
-                    let base = token * dx.cols + head * headDim
-                    for i in 0..<half {
-                        let (first, second) = layout == .halfSplit ? (base + i, base + i + half) : (base + 2 * i, base + 2 * i + 1)
-                        let a = values[first], b = values[second]
-                        let c = cos[table + i], s = sin[table + i]
-                        values[first] = a * c + b * s
-                        values[second] = b * c - a * s
-                    }
-                }
-            }
-        }
-    }
-}

@@ -78,6 +78,16 @@ struct RotaryTable {
 
     /// Rotates every head of `x` (tokens × heads·headDim), token t at position `start + t`.
     func apply(_ x: inout Matrix, heads: Int, layout: RotaryLayout, start: Int = 0) {
+        rotate(&x, heads: heads, layout: layout, start: start, sinSign: 1)
+    }
+
+    /// The backward of `apply`: rotation is orthogonal, so the gradient rotates back by −θ.
+    func applyTransposed(_ dx: inout Matrix, heads: Int, layout: RotaryLayout, start: Int = 0) {
+        rotate(&dx, heads: heads, layout: layout, start: start, sinSign: -1)
+    }
+
+    /// (a, b) → (a cos θ − b sin θ, b cos θ + a sin θ), with sin θ negated for the inverse rotation.
+    private func rotate(_ x: inout Matrix, heads: Int, layout: RotaryLayout, start: Int, sinSign: Float) {
         precondition(x.cols == heads * headDim && start + x.rows <= positions)
         let half = headDim / 2
         x.values.withUnsafeMutableBufferPointer { values in
@@ -88,7 +98,7 @@ struct RotaryTable {
                     for i in 0..<half {
                         let (first, second) = layout == .halfSplit ? (base + i, base + i + half) : (base + 2 * i, base + 2 * i + 1)
                         let a = values[first], b = values[second]
-                        let c = cos[table + i], s = sin[table + i]
+                        let c = cos[table + i], s = sinSign * sin[table + i]
                         values[first] = a * c - b * s
                         values[second] = b * c + a * s
                     }
