@@ -32,9 +32,10 @@ public enum BESA {
     }
 
     /// Learns the masks of block `block` from `inputs` (the block's inputs for each calibration
-    /// window, already propagated through the pruned blocks before it). The model must still hold
-    /// the block's dense weights; `inputNorms` are Wanda's per-channel norms of each linear's input.
-    static func pruneBlock(_ model: LlamaModel, block: Int, inputs: [Matrix], inputNorms: [Projection: [Float]],
+    /// window, already propagated through the pruned blocks before it) and `references` (the dense
+    /// block's outputs on them). The model must still hold the block's dense weights; `inputNorms`
+    /// are Wanda's per-channel norms of each linear's input.
+    static func pruneBlock(_ model: LlamaModel, block: Int, inputs: [Matrix], references: [Matrix], inputNorms: [Projection: [Float]],
                            targetSparsity: Double, options: Options) -> BlockResult {
         let weights = model.weights.blocks[block].linears
         var layers = Projection.allCases.map { projection in
@@ -43,7 +44,7 @@ public enum BESA {
         }
         let parameterCounts = layers.map { Double($0.weight.values.count) }
         let totalParameters = parameterCounts.reduce(0, +)
-        let references = inputs.map { model.block(block, $0) }
+        precondition(references.count == inputs.count, "one dense output per input window")
         let gradient = BlockGradient(model: model, block: block)
         var losses: [Double] = []
         for _ in 0..<options.epochs {

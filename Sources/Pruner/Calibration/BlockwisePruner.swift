@@ -45,20 +45,24 @@ public struct BlockwisePruner {
         for block in 0..<model.config.layers {
             let start = Date()
             var statistics: [Projection: InputStatistics] = [:]
+            // The dense block's outputs: BESA's reconstruction targets, so kept only for BESA.
+            var denseOutputs: [Matrix] = []
             if method.needsData {
                 for x in inputs {
-                    _ = model.block(block, x) { projection, input in
+                    let output = model.block(block, x) { projection, input in
                         // q/k/v and gate/up share their input: keep one set each.
                         guard [.q, .o, .gate, .down].contains(projection) else { return }
                         statistics[projection, default: InputStatistics(channels: input.cols, withGram: method == .sparsegpt)].add(input)
                     }
+                    if method == .besa { denseOutputs.append(output) }
                 }
             }
             var layers: [TraceLayer] = []
             var loss: (start: Double, end: Double)?
             if method == .besa {
                 let norms = Dictionary(uniqueKeysWithValues: Projection.allCases.map { ($0, statistics[Self.sharedInput($0)]!.meanSquaredNorms) })
-                let result = BESA.pruneBlock(model, block: block, inputs: inputs, inputNorms: norms, targetSparsity: sparsity, options: besa)
+                let result = BESA.pruneBlock(model, block: block, inputs: inputs, references: denseOutputs, inputNorms: norms,
+                                             targetSparsity: sparsity, options: besa)
                 layers = result.layers
                 loss = (result.lossStart, result.lossEnd)
             } else {
