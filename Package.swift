@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TracesTests", dependencies: ["Traces", "TestSupport"]),
         .testTarget(name: "PrunerTests", dependencies: ["Pruner", "TestSupport"],
-                    exclude: ["Support/reference_transformers.py", "Support/train_sentencepiece_bpe.py"]),
+                    exclude: ["Support/reference_transformers.py", "Support/train_sentencepiece_bpe.py", "Support/reference_prodigy.py"]),
         .testTarget(name: "ViTCoDSimTests", dependencies: ["ViTCoDSim", "Traces", "TestSupport"],
                     exclude: ["Support/reference_hw_sim.py", "Golden"]),
         // Runs the built `sparsim` binary as a user would; depending on the executable

@@ -35,12 +35,18 @@ public struct TraceLayer: Sendable, Equatable {
     public var mask: KeepMask
     /// Row-major `mask.rows × mask.cols` weights, if the trace stores them.
     public var weight: [Float]?
+    /// BESA: the sparsity it learned for each row (C_out values) or for the whole layer (one
+    /// value), before the final masks were rounded to whole weights.
+    public var learnedSparsity: [Float]?
 
-    public init(id: LayerID, mask: KeepMask, weight: [Float]? = nil) {
+    public init(id: LayerID, mask: KeepMask, weight: [Float]? = nil, learnedSparsity: [Float]? = nil) {
         precondition(weight == nil || weight!.count == mask.count, "weight count does not match the mask")
+        precondition(learnedSparsity == nil || [1, mask.rows].contains(learnedSparsity!.count),
+                     "learned sparsities are one per row or one per layer")
         self.id = id
         self.mask = mask
         self.weight = weight
+        self.learnedSparsity = learnedSparsity
     }
 }
 

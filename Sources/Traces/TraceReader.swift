@@ -77,7 +77,19 @@ public final class TraceReader: @unchecked Sendable {
                 }
                 weight = try weights.readDataset(count: summary.rows * summary.cols, as: Float.self)
             }
-            return TraceLayer(id: id, mask: mask, weight: weight)
+            var learned: [Float]? = nil
+            if group.hasChild("learned_sparsity") {
+                let (dataset, shape) = try group.openDataset("learned_sparsity")
+                guard shape.count == 1, [1, summary.rows].contains(shape[0]) else {
+                    throw dataset.error("shape \(shape.formatted) is neither [1] nor [\(summary.rows)] (one per layer or per row)")
+                }
+                let values = try dataset.readDataset(count: shape[0], as: Float.self)
+                guard values.allSatisfy({ (0...1).contains($0) }) else {
+                    throw dataset.error("learned sparsities must lie in [0, 1]")
+                }
+                learned = values
+            }
+            return TraceLayer(id: id, mask: mask, weight: weight, learnedSparsity: learned)
         }
     }
 

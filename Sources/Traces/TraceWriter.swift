@@ -83,6 +83,9 @@ public final class TraceWriter {
                 if let weight = layer.weight {
                     try group.writeDataset("weight", shape: [mask.rows, mask.cols], values: weight)
                 }
+                if let learned = layer.learnedSparsity {
+                    try group.writeDataset("learned_sparsity", shape: [learned.count], values: learned)
+                }
                 written.insert(layer.id)
             } catch {
                 abandon()

@@ -104,4 +104,15 @@ import TestSupport
         #expect(error?.description.contains("does not exist") == true)
         #expect(try directory.contents().isEmpty)
     }
+
+    @Test func learnedSparsitiesRoundTripThroughATrace() throws {
+        let directory = try TemporaryDirectory()
+        let mask = KeepMask(rows: 3, cols: 8, values: (0..<24).map { $0 % 3 != 0 })
+        let layers = [TraceLayer(id: LayerID(block: 0, projection: .q), mask: mask, learnedSparsity: [0.25, 0.5, 0.625]),
+                      TraceLayer(id: LayerID(block: 0, projection: .k), mask: mask, learnedSparsity: [0.375])]
+        let trace = Trace(metadata: TraceMetadata(model: "tiny", method: "besa-row", targetSparsity: 0.5, pattern: .unstructured,
+                                                  seqlen: 16, calibrationSamples: 6), layers: layers)
+        try trace.write(to: directory.file("t.h5"))
+        #expect(try Trace.read(from: directory.file("t.h5")).layers == layers)
+    }
 }

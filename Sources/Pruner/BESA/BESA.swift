@@ -16,19 +16,25 @@ public enum BESA {
         public var granularity: Granularity = .row
         /// λ of the penalty λ((ŝ_block − s*)/s*)².
         public var lambda = 5.0
-        /// Adam in place of the paper's Prodigy (documented substitute): step size on the logits.
-        public var learningRate = 0.1
+        /// The reference's Prodigy with d_coef 5 (its setting for LLaMA-7B).
+        public var optimizer = OptimizerChoice.prodigy(dCoef: 5)
         public var epochs = 1
         public init() {}
     }
 
     public struct BlockResult: Sendable {
+        /// Final masks, with each layer's learned sparsities.
         public var layers: [TraceLayer]
-        /// Mean reconstruction loss over the first and the last quarter of the epoch's windows.
-        public var lossStart: Double
-        public var lossEnd: Double
-        /// Learned sparsity per projection (fraction of pruned weights).
-        public var sparsity: [Projection: Double]
+        /// Reconstruction loss per window, in training order.
+        public var losses: [Double]
+        /// Mean reconstruction loss over the first and the last quarter of the windows.
+        public var lossStart: Double { quarterMean(losses.prefix(quarter)) }
+        public var lossEnd: Double { quarterMean(losses.suffix(quarter)) }
+        /// The learned block sparsity ŝ_block before the masks were rounded to whole weights.
+        public var learnedBlockSparsity: Double
+
+        private var quarter: Int { max(1, losses.count / 4) }
+        private func quarterMean(_ part: ArraySlice<Double>) -> Double { part.reduce(0, +) / Double(max(1, part.count)) }
     }
 
     /// Learns the masks of block `block` from `inputs` (the block's inputs for each calibration
@@ -37,6 +43,7 @@ public enum BESA {
     /// are Wanda's per-channel norms of each linear's input.
     static func pruneBlock(_ model: LlamaModel, block: Int, inputs: [Matrix], references: [Matrix], inputNorms: [Projection: [Float]],
                            targetSparsity: Double, options: Options) -> BlockResult {
+        precondition(references.count == inputs.count, "one dense output per input window")
         let weights = model.weights.blocks[block].linears
         var layers = Projection.allCases.map { projection in
             RankedLayer(projection: projection, weight: weights[projection]!, inputNorms: inputNorms[projection]!,
@@ -44,62 +51,74 @@ public enum BESA {
         }
         let parameterCounts = layers.map { Double($0.weight.values.count) }
         let totalParameters = parameterCounts.reduce(0, +)
-        precondition(references.count == inputs.count, "one dense output per input window")
         let gradient = BlockGradient(model: model, block: block)
+        // One optimiser over the seven layers' logits, as the reference's single Prodigy per block.
+        var logits = layers.flatMap(\.logits.alpha)
+        var optimizer = options.optimizer.make(parameterCount: logits.count)
         var losses: [Double] = []
         for _ in 0..<options.epochs {
             for (x, reference) in zip(inputs, references) {
                 let masks = Dictionary(uniqueKeysWithValues: layers.map { ($0.projection, $0.hardMask()) })
-                // ‖Y_ref[:, c]‖² over the window's tokens, per output channel.
-                var channelNorms = [Float](repeating: 0, count: reference.cols)
-                for t in 0..<reference.rows { for c in 0..<reference.cols { channelNorms[c] += reference[t, c] * reference[t, c] } }
                 var loss = 0.0
                 let (_, result) = gradient.forwardAndBackward(x: x, weights: weights, masks: masks) { y in
-                    var dy = y
-                    let channels = Float(y.cols)
-                    for t in 0..<y.rows {
-                        for c in 0..<y.cols {
-                            let difference = reference[t, c] - y[t, c]
-                            let norm = max(channelNorms[c], 1e-12)
-                            loss += Double(difference * difference / norm / channels)
-                            dy[t, c] = -2 * difference / (norm * channels)
-                        }
-                    }
-                    return dy
+                    reconstructionGradient(output: y, reference: reference, loss: &loss)
                 }
                 losses.append(loss)
-                // Penalty on the parameter-weighted block sparsity.
-                var blockSparsity = 0.0
-                for (layer, count) in zip(layers, parameterCounts) { blockSparsity += layer.meanSparsity() * count }
-                blockSparsity /= totalParameters
+                // Penalty on the parameter-weighted block sparsity; dŝ_block/dŝ_g = (layer share) / G.
+                let blockSparsity = zip(layers, parameterCounts).reduce(0) { $0 + $1.0.meanSparsity() * $1.1 } / totalParameters
                 let penaltyGradient = 2 * options.lambda * (blockSparsity - targetSparsity) / (targetSparsity * targetSparsity)
+                let logitGradient = layers.indices.flatMap { index in
+                    layers[index].logitGradient(maskGradient: result.maskGradients[layers[index].projection]!,
+                                                sparsityGradient: penaltyGradient * parameterCounts[index] / totalParameters
+                                                    / Double(layers[index].logits.groups))
+                }
+                optimizer.step(&logits, gradient: logitGradient)
+                var offset = 0
                 for index in layers.indices {
-                    let share = penaltyGradient * parameterCounts[index] / totalParameters / Double(layers[index].logits.groups)
-                    layers[index].step(maskGradient: result.maskGradients[layers[index].projection]!, sparsityGradient: share,
-                                       learningRate: options.learningRate)
+                    let count = layers[index].logits.alpha.count
+                    layers[index].logits.alpha = Array(logits[offset..<offset + count])
+                    offset += count
                 }
             }
         }
-        let quarter = max(1, losses.count / 4)
-        let finalLayers = layers.map { TraceLayer(id: LayerID(block: block, projection: $0.projection), mask: $0.keepMask()) }
-        return BlockResult(
-            layers: finalLayers,
-            lossStart: losses.prefix(quarter).reduce(0, +) / Double(quarter),
-            lossEnd: losses.suffix(quarter).reduce(0, +) / Double(quarter),
-            sparsity: Dictionary(uniqueKeysWithValues: finalLayers.map { ($0.id.projection, $0.mask.sparsity) }))
+        let learned = layers.map { layer in (0..<layer.logits.groups).map { layer.logits.sparsity(group: $0) } }
+        let counts = PruneCounts.matching(target: targetSparsity, sparsities: learned, inputs: layers.map(\.weight.cols),
+                                          rowsPerGroup: layers.map { $0.weight.rows / $0.logits.groups })
+        let finalLayers = layers.indices.map { index in
+            TraceLayer(id: LayerID(block: block, projection: layers[index].projection),
+                       mask: layers[index].keepMask(pruneCounts: counts[index]),
+                       learnedSparsity: learned[index].map(Float.init))
+        }
+        let learnedBlock = zip(learned, parameterCounts).reduce(0) { $0 + $1.0.reduce(0, +) / Double($1.0.count) * $1.1 } / totalParameters
+        return BlockResult(layers: finalLayers, losses: losses, learnedBlockSparsity: learnedBlock)
+    }
+
+    /// BESA's normalised reconstruction loss Σ_t,c ((Y_ref − Y)_tc / ‖Y_ref[:, c]‖)² / C (‖·‖ over
+    /// the window's tokens), added to `loss`; returns dL/dY.
+    static func reconstructionGradient(output y: Matrix, reference: Matrix, loss: inout Double) -> Matrix {
+        var channelNorms = [Float](repeating: 0, count: reference.cols)
+        for t in 0..<reference.rows { for c in 0..<reference.cols { channelNorms[c] += reference[t, c] * reference[t, c] } }
+        var dy = y
+        let channels = Float(y.cols)
+        for t in 0..<y.rows {
+            for c in 0..<y.cols {
+                let difference = reference[t, c] - y[t, c]
+                let norm = max(channelNorms[c], 1e-12)
+                loss += Double(difference * difference / norm / channels)
+                dy[t, c] = -2 * difference / (norm * channels)
+            }
+        }
+        return dy
     }
 }
 
-/// One linear's weights ranked per row by Wanda's score, its sparsity logits and their Adam state.
+/// One linear's weights ranked per row by Wanda's score, and its sparsity logits.
 struct RankedLayer {
     let projection: Projection
     let weight: Matrix
     /// Per row, column indices in ascending order of score (ties: lower index first).
     let order: [[Int32]]
     var logits: SparsityLogits
-    private var adamFirst: [Double]
-    private var adamSecond: [Double]
-    private var steps = 0
 
     init(projection: Projection, weight: Matrix, inputNorms: [Float], groups: Int) {
         self.projection = projection
@@ -111,24 +130,23 @@ struct RankedLayer {
             }
         }
         logits = SparsityLogits(groups: groups, inputs: weight.cols)
-        adamFirst = [Double](repeating: 0, count: logits.alpha.count)
-        adamSecond = adamFirst
     }
 
     func group(ofRow row: Int) -> Int { logits.groups == 1 ? 0 : row }
 
-    /// The hard mask as 0/1 floats: row r prunes its floor(C_in · ŝ_g) lowest-ranked weights.
-    func hardMask() -> Matrix {
+    /// The hard mask as 0/1 floats: row r prunes its `pruneCounts[group]` lowest-ranked weights,
+    /// by default floor(C_in · ŝ_g).
+    func hardMask(pruneCounts: [Int]? = nil) -> Matrix {
         var mask = Matrix(rows: weight.rows, cols: weight.cols, repeating: 1)
-        let counts = (0..<logits.groups).map { logits.hardPruneCount(group: $0) }
+        let counts = pruneCounts ?? (0..<logits.groups).map { logits.hardPruneCount(group: $0) }
         for row in 0..<weight.rows {
             for rank in 0..<counts[group(ofRow: row)] { mask[row, Int(order[row][rank])] = 0 }
         }
         return mask
     }
 
-    func keepMask() -> KeepMask {
-        let mask = hardMask()
+    func keepMask(pruneCounts: [Int]? = nil) -> KeepMask {
+        let mask = hardMask(pruneCounts: pruneCounts)
         return KeepMask(rows: weight.rows, cols: weight.cols, values: mask.values.map { $0 != 0 })
     }
 
@@ -137,24 +155,15 @@ struct RankedLayer {
         (0..<logits.groups).reduce(0) { $0 + logits.sparsity(group: $1) } / Double(logits.groups)
     }
 
-    /// One Adam step on the logits from dL/dM (C_out × C_in) and dL/dŝ_g (the same for every group).
-    mutating func step(maskGradient: Matrix, sparsityGradient: Double, learningRate: Double) {
+    /// dL/dα (groups × 101, flat) from dL/dM (C_out × C_in) and dL/dŝ_g (the same for every group).
+    func logitGradient(maskGradient: Matrix, sparsityGradient: Double) -> [Double] {
         var byRank = [[Double]](repeating: [Double](repeating: 0, count: weight.cols), count: logits.groups)
         for row in 0..<weight.rows {
             let g = group(ofRow: row)
             for rank in 0..<weight.cols { byRank[g][rank] += Double(maskGradient[row, Int(order[row][rank])]) }
         }
-        steps += 1
-        let (beta1, beta2, epsilon) = (0.9, 0.999, 1e-8)
-        let correction1 = 1 - pow(beta1, Double(steps)), correction2 = 1 - pow(beta2, Double(steps))
-        for g in 0..<logits.groups {
-            let gradient = logits.gradient(group: g, maskGradientByRank: byRank[g], sparsityGradient: sparsityGradient)
-            for k in 0..<SparsityLogits.candidateCount {
-                let index = g * SparsityLogits.candidateCount + k
-                adamFirst[index] = beta1 * adamFirst[index] + (1 - beta1) * gradient[k]
-                adamSecond[index] = beta2 * adamSecond[index] + (1 - beta2) * gradient[k] * gradient[k]
-                logits.alpha[index] -= learningRate * (adamFirst[index] / correction1) / ((adamSecond[index] / correction2).squareRoot() + epsilon)
-            }
+        return (0..<logits.groups).flatMap { g in
+            logits.gradient(group: g, maskGradientByRank: byRank[g], sparsityGradient: sparsityGradient)
         }
     }
 }

@@ -15,6 +15,8 @@ public struct BlockReport: Sendable {
     public var layers: [TraceLayer]
     /// BESA: reconstruction loss at the start and the end of the block's epoch.
     public var loss: (start: Double, end: Double)?
+    /// BESA: the block sparsity it learned, before the masks were rounded to whole weights.
+    public var learnedSparsity: Double?
     public var sparsity: Double {
         let kept = layers.reduce(0) { $0 + $1.mask.nonzeroCount }, total = layers.reduce(0) { $0 + $1.mask.count }
         return 1 - Double(kept) / Double(total)
@@ -59,12 +61,14 @@ public struct BlockwisePruner {
             }
             var layers: [TraceLayer] = []
             var loss: (start: Double, end: Double)?
+            var learnedSparsity: Double?
             if method == .besa {
                 let norms = Dictionary(uniqueKeysWithValues: Projection.allCases.map { ($0, statistics[Self.sharedInput($0)]!.meanSquaredNorms) })
                 let result = BESA.pruneBlock(model, block: block, inputs: inputs, references: denseOutputs, inputNorms: norms,
                                              targetSparsity: sparsity, options: besa)
                 layers = result.layers
                 loss = (result.lossStart, result.lossEnd)
+                learnedSparsity = result.learnedBlockSparsity
             } else {
                 for projection in Projection.allCases {
                     let weight = model.weights.blocks[block][projection]
@@ -80,7 +84,8 @@ public struct BlockwisePruner {
             if method.needsData {
                 inputs = inputs.map { model.block(block, $0) }
             }
-            try onBlock(BlockReport(block: block, seconds: Date().timeIntervalSince(start), layers: layers, loss: loss))
+            try onBlock(BlockReport(block: block, seconds: Date().timeIntervalSince(start), layers: layers, loss: loss,
+                                    learnedSparsity: learnedSparsity))
         }
     }
 

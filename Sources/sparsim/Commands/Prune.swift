@@ -6,7 +6,7 @@ import Traces
 /// `sparsim prune`: masks for every linear of a model, written as a trace.
 struct Prune: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Prune a model's linear layers (magnitude, Wanda, SparseGPT) and write the masks as a trace.",
+        abstract: "Prune a model's linear layers (magnitude, Wanda, SparseGPT, BESA) and write the masks as a trace.",
         discussion: """
             Calibration windows are drawn at seeded random offsets from the calibration text (default: \
             the five Austen novels other than Persuasion, in alphabetical order of file name). Blocks \
@@ -24,8 +24,17 @@ struct Prune: ParsableCommand {
     @Option(help: "BESA: learn one sparsity per output row (row) or per layer (layer).")
     var granularity: String = "row"
 
-    @Option(name: .customLong("besa-lr"), help: "BESA: Adam step size on the sparsity logits (Adam replaces the paper's Prodigy).")
+    @Option(help: "BESA: optimiser of the sparsity logits, prodigy (the paper's) or adam.")
+    var optimizer: String = "prodigy"
+
+    @Option(name: .customLong("d-coef"), help: "BESA with Prodigy: d_coef, the factor on the estimated step size.")
+    var dCoef: Double = 5
+
+    @Option(name: .customLong("besa-lr"), help: "BESA with Adam: step size on the sparsity logits.")
     var besaLearningRate: Double = 0.1
+
+    @Option(help: "BESA: passes over the calibration windows.")
+    var epochs: Int = 1
 
     @Option(help: "BESA: weight λ of the sparsity penalty λ((ŝ − s*)/s*)².")
     var lambda: Double = 5
@@ -66,6 +75,8 @@ struct Prune: ParsableCommand {
     func validate() throws {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
         if let seqlen, seqlen < 2 { throw ValidationError("--seqlen must be at least 2") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard dCoef > 0, besaLearningRate > 0 else { throw ValidationError("--d-coef and --besa-lr must be positive") }
     }
 
     func run() throws {
@@ -104,7 +115,12 @@ struct Prune: ParsableCommand {
             }
             guard case .unstructured = parsedPattern else { throw CLIError("BESA learns unstructured sparsity; drop --pattern") }
             pruner.besa.granularity = granularity
-            pruner.besa.learningRate = besaLearningRate
+            switch optimizer {
+            case "prodigy": pruner.besa.optimizer = .prodigy(dCoef: dCoef)
+            case "adam": pruner.besa.optimizer = .adam(learningRate: besaLearningRate)
+            default: throw CLIError("--optimizer '\(optimizer)' is neither prodigy nor adam")
+            }
+            pruner.besa.epochs = epochs
             pruner.besa.lambda = lambda
         }
         let methodName = method == .besa ? "besa-\(granularity)" : method.rawValue
@@ -128,8 +144,9 @@ struct Prune: ParsableCommand {
             }
             let perLayer = report.layers.map { String(format: "%@ %.2f%%", $0.id.projection.rawValue, 100 * $0.mask.sparsity) }
             let loss = report.loss.map { String(format: "  loss %.4f → %.4f", $0.start, $0.end) } ?? ""
+            let learned = report.learnedSparsity.map { String(format: " (learned %.2f%%)", 100 * $0) } ?? ""
             print(String(format: "block %2d/%d  %6.1f s  sparsity %.2f%%", report.block + 1, config.layers, report.seconds,
-                         100 * report.sparsity) + loss + "  (" + perLayer.joined(separator: ", ") + ")")
+                         100 * report.sparsity) + learned + loss + "  (" + perLayer.joined(separator: ", ") + ")")
         }
         let seconds = Date().timeIntervalSince(start)
         var metrics = ["seconds": seconds]
