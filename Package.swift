@@ -66,6 +66,7 @@ let package = Package(
                     exclude: ["Support/reference_hw_sim.py", "Golden"]),
         // Runs the built `sparsim` binary as a user would; depending on the executable
         // target makes `swift test` build it.
-        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces", "ViTCoDSim", "Pruner", "TestSupport"]),
+        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces", "ViTCoDSim", "Pruner", "TestSupport"],
+                    exclude: ["Support/png_colors.py"]),
     ]
 )

@@ -75,30 +75,17 @@ struct Simulate: ParsableCommand {
         let path = try trace ?? DefaultTrace.path()
         let reader = try TraceReader(path: path)
         let selected = try select(from: reader)
-        let groupSize = try groupSize(for: reader.metadata.pattern, format: config.sparseFormat, path: path)
+        let groupSize = try SparseFormatCheck.groupSize(for: reader.metadata.pattern, format: config.sparseFormat, path: path)
         let simulator = Simulator(config: config, model: model, search: split, quirks: quirks)
 
-        // Layers are read one at a time (HDF5 is serialised) and simulated on all cores.
-        let progress = Progress(total: selected.count, label: "simulating")
         let findCrossover = crossover, search = split
-        let outcomes = concurrentMap(selected.count) { index in
-            Result { () throws(TraceError) -> (LayerReport, Int?) in
-                let layer = try reader.layer(selected[index].id)
-                let workload = LayerWorkload(id: layer.id, mask: layer.mask)
-                let report = simulator.simulate(workload, groupSize: groupSize)
-                let from = findCrossover ? Self.computeBoundFrom(workload, config: config, search: search, groupSize: groupSize) : nil
-                progress.advance(layer.id.description)
-                return (report, from)
-            }
+        let outcomes = try reader.mapLayers(selected, label: "simulating") { layer in
+            let workload = LayerWorkload(id: layer.id, mask: layer.mask)
+            let report = simulator.simulate(workload, groupSize: groupSize)
+            return (report, findCrossover ? Self.computeBoundFrom(workload, config: config, search: search, groupSize: groupSize) : nil)
         }
-        progress.finish()
-        var reports: [LayerReport] = []
-        var crossovers: [LayerID: Int?] = [:]
-        for outcome in outcomes {
-            let (report, from) = try outcome.get()
-            reports.append(report)
-            crossovers[report.id] = from
-        }
+        let reports = outcomes.map(\.0)
+        let crossovers = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.0.id, $0.1) })
         let result = SimulationSummary(layers: reports)
 
         switch format {
@@ -141,12 +128,6 @@ struct Simulate: ParsableCommand {
             throw CLIError("\(reader.path) has no \(layers.joined(separator: "/")) layer in the blocks asked for")
         }
         return selected
-    }
-
-    private func groupSize(for pattern: SparsityPattern, format: SparseFormat, path: String) throws -> Int {
-        if case .nOfM(_, let m) = pattern { return m }
-        if format == .nm { throw CLIError("--sparse-format nm needs an N:M trace; \(path) is \(pattern)") }
-        return 0
     }
 
     /// Smallest power-of-two token count at which the sparse layer is compute-bound (nil: none up to 16384).
