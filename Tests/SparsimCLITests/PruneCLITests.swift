@@ -62,19 +62,44 @@ import Traces
         }
     }
 
-    @Test func sparseGPTStoresItsUpdatedWeights() throws {
+    @Test(arguments: [false, true])
+    func sparseGPTStoresItsUpdatedWeightsUnlessMasksOnly(masksOnly: Bool) throws {
         let folder = try TemporaryDirectory()
         try Self.writeTinyModel(to: folder.file("tiny"))
         try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
         let result = try CLI.run(["prune", "--model", folder.file("tiny"), "--method", "sparsegpt", "--pattern", "2:4",
-                                  "--calib", folder.file("text.txt"), "--samples", "4", "--seqlen", "32", "--out", folder.file("s.h5")])
+                                  "--calib", folder.file("text.txt"), "--samples", "4", "--seqlen", "32", "--out", folder.file("s.h5")]
+                                 + (masksOnly ? ["--masks-only"] : []))
         #expect(result.status == 0, "\(result.stderr)")
         let trace = try Trace.read(from: folder.file("s.h5"))
         #expect(trace.metadata.pattern == .nOfM(n: 2, m: 4) && trace.metadata.targetSparsity == 0.5)
         for layer in trace.layers {
             #expect(layer.mask.nonzeroCount * 2 == layer.mask.count)
+            if masksOnly {
+                #expect(layer.weight == nil)
+                continue
+            }
             let weight = try #require(layer.weight)
             for (keep, value) in zip(layer.mask.toBools(), weight) where !keep { #expect(value == 0) }
+        }
+    }
+
+    @Test func besaRecordsItsLearnedSparsitiesAndHitsTheTarget() throws {
+        let folder = try TemporaryDirectory()
+        try Self.writeTinyModel(to: folder.file("tiny"))
+        try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
+        let result = try CLI.run(["prune", "--model", folder.file("tiny"), "--method", "besa", "--granularity", "row",
+                                  "--calib", folder.file("text.txt"), "--samples", "4", "--seqlen", "32", "--out", folder.file("b.h5")])
+        #expect(result.status == 0, "\(result.stderr)")
+        // One progress line per block with the loss and the learned block sparsity.
+        #expect(result.stdout.split(separator: "\n").filter { $0.hasPrefix("block ") && $0.contains("loss") && $0.contains("learned") }.count == 2)
+        let trace = try Trace.read(from: folder.file("b.h5"))
+        #expect(trace.metadata.method == "besa-row")
+        for block in 0..<2 {
+            let layers = trace.layers.filter { $0.id.block == block }
+            let pruned = layers.reduce(0) { $0 + $1.mask.count - $1.mask.nonzeroCount }, total = layers.reduce(0) { $0 + $1.mask.count }
+            #expect(abs(Double(pruned) / Double(total) - 0.5) <= 0.005)
+            for layer in layers { #expect(layer.learnedSparsity?.count == layer.mask.rows) }
         }
     }
 
@@ -89,6 +114,8 @@ import Traces
             (["--method", "wanda", "--sparsity", "1"], "--sparsity 1.0 is outside [0, 1)"),
             (["--method", "wanda", "--pattern", "4:2"], "neither 'unstructured' nor N:M"),
             (["--method", "optimal"], "optimal"),
+            (["--method", "besa", "--optimizer", "sgd"], "--optimizer 'sgd' is neither prodigy nor adam"),
+            (["--method", "besa", "--pattern", "2:4"], "BESA learns unstructured sparsity"),
             (["--method", "wanda", "--calib", folder.file("none.txt")], "none.txt: no such file"),
             (["--method", "wanda", "--seqlen", "4096"], "exceeds the model's context of 128"),
         ] {

@@ -60,6 +60,9 @@ struct Prune: ParsableCommand {
     @Option(help: "The trace to write.")
     var out: String
 
+    @Flag(name: .customLong("masks-only"), help: "Leave SparseGPT's updated weights out of the trace (a much smaller file; --save-model still has them).")
+    var masksOnly = false
+
     @Option(name: .customLong("save-model"), help: "Also write the pruned model as a Hugging Face directory.")
     var saveModel: String?
 
@@ -138,8 +141,9 @@ struct Prune: ParsableCommand {
         let writer = try TraceWriter(path: out, metadata: metadata, config: traceConfig)
         let start = Date()
         try pruner.prune(&loaded.model, calibration: calibration) { report in
-            for layer in report.layers {
-                // SparseGPT's updated weights go into the trace; the others keep the model's.
+            for var layer in report.layers {
+                // SparseGPT's updated weights go into the trace unless asked not to; the others keep the model's.
+                if masksOnly { layer.weight = nil }
                 try writer.append(layer)
             }
             let perLayer = report.layers.map { String(format: "%@ %.2f%%", $0.id.projection.rawValue, 100 * $0.mask.sparsity) }
