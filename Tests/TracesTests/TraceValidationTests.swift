@@ -9,7 +9,8 @@ import TestSupport
     static func writeHandmade(
         _ path: String, header: [String: AttributeValue?] = [:],
         maskDims: [Int] = [3, 2], shapeAttribute: AttributeValue = .ints([3, 10]),
-        nnz: Int64 = 0, packed: [UInt8]? = nil, projection: String = "q_proj", block: String = "0"
+        nnz: Int64 = 0, packed: [UInt8]? = nil, projection: String = "q_proj", block: String = "0",
+        learnedSparsity: [Float]? = nil
     ) throws {
         var attributes: [String: AttributeValue] = [
             "format": .string("sparsim-trace"), "version": .int(1), "model": .string("m"), "method": .string("x"),
@@ -25,6 +26,7 @@ import TestSupport
             let mask = try group.writeDataset("mask", shape: maskDims, values: bytes)
             try mask.setAttribute("shape", shapeAttribute)
             try mask.setAttribute("nnz", .int(nnz))
+            if let learnedSparsity { try group.writeDataset("learned_sparsity", shape: [learnedSparsity.count], values: learnedSparsity) }
         }
     }
 
@@ -102,6 +104,16 @@ import TestSupport
         try Self.writeHandmade(path, maskDims: [3, 2], shapeAttribute: .ints([3, 10]), nnz: 1,
                                packed: [0, 0x20, 0, 0, 0, 0])
         #expect(try #require(Self.readError(path)).contains("row 0 has bits set past column 9"))
+    }
+
+    @Test func learnedSparsitiesOfTheWrongShapeOrRange() throws {
+        let directory = try TemporaryDirectory()
+        try Self.writeHandmade(directory.file("count.h5"), learnedSparsity: [0.5, 0.5])
+        #expect(try #require(Self.readError(directory.file("count.h5"))).contains("learned_sparsity: shape 2 is neither [1] nor [3]"))
+        try Self.writeHandmade(directory.file("range.h5"), learnedSparsity: [0.5, 1.5, 0.5])
+        #expect(try #require(Self.readError(directory.file("range.h5"))).contains("learned sparsities must lie in [0, 1]"))
+        try Self.writeHandmade(directory.file("ok.h5"), learnedSparsity: [0.25])
+        #expect(try Trace.read(from: directory.file("ok.h5")).layers[0].learnedSparsity == [0.25])
     }
 
     @Test func unknownProjectionAndBadBlock() throws {
