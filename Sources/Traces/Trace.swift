@@ -38,16 +38,36 @@ public struct TraceLayer: Sendable, Equatable {
     /// BESA: the sparsity it learned for each row (C_out values) or for the whole layer (one
     /// value), before the final masks were rounded to whole weights.
     public var learnedSparsity: [Float]?
+    /// How `weight` was quantised, if it was: its values lie on a `bits`-bit grid per group.
+    public var quantization: WeightQuantization?
 
-    public init(id: LayerID, mask: KeepMask, weight: [Float]? = nil, learnedSparsity: [Float]? = nil) {
+    public init(id: LayerID, mask: KeepMask, weight: [Float]? = nil, learnedSparsity: [Float]? = nil,
+                quantization: WeightQuantization? = nil) {
         precondition(weight == nil || weight!.count == mask.count, "weight count does not match the mask")
         precondition(learnedSparsity == nil || [1, mask.rows].contains(learnedSparsity!.count),
                      "learned sparsities are one per row or one per layer")
+        precondition(quantization == nil || weight != nil, "quantised layers store their weights")
         self.id = id
         self.mask = mask
         self.weight = weight
         self.learnedSparsity = learnedSparsity
+        self.quantization = quantization
     }
+}
+
+/// Weight-only uniform quantization of a layer's stored weights.
+public struct WeightQuantization: Sendable, Equatable, CustomStringConvertible {
+    /// Bits per weight value, 2...8.
+    public var bits: Int
+    /// Consecutive input columns of a row sharing one step and zero point; 0 = the whole row.
+    public var groupSize: Int
+
+    public init(bits: Int, groupSize: Int) {
+        self.bits = bits
+        self.groupSize = groupSize
+    }
+
+    public var description: String { "\(bits)-bit " + (groupSize == 0 ? "per channel" : "groups of \(groupSize)") }
 }
 
 /// A whole trace in memory. For large traces prefer `TraceReader` (loads one layer at a

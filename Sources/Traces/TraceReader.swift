@@ -70,12 +70,19 @@ public final class TraceReader: @unchecked Sendable {
                 throw dataset.error("attribute nnz = \(summary.nonzeroCount) but the mask keeps \(kept) weights")
             }
             var weight: [Float]? = nil
+            var quantization: WeightQuantization? = nil
             if summary.hasWeight {
                 let (weights, shape) = try group.openDataset("weight")
                 guard shape == [summary.rows, summary.cols] else {
                     throw weights.error("shape \(shape.formatted) does not match the mask's \(summary.rows)×\(summary.cols)")
                 }
                 weight = try weights.readDataset(count: summary.rows * summary.cols, as: Float.self)
+                if let bits = try weights.attribute("bits")?.intValue {
+                    guard (2...16).contains(bits), let groupSize = try weights.attribute("group_size")?.intValue, groupSize >= 0 else {
+                        throw weights.error("attribute bits must be in 2...16 with a non-negative group_size")
+                    }
+                    quantization = WeightQuantization(bits: Int(bits), groupSize: Int(groupSize))
+                }
             }
             var learned: [Float]? = nil
             if group.hasChild("learned_sparsity") {
@@ -89,7 +96,7 @@ public final class TraceReader: @unchecked Sendable {
                 }
                 learned = values
             }
-            return TraceLayer(id: id, mask: mask, weight: weight, learnedSparsity: learned)
+            return TraceLayer(id: id, mask: mask, weight: weight, learnedSparsity: learned, quantization: quantization)
         }
     }
 

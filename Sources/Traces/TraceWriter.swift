@@ -81,7 +81,11 @@ public final class TraceWriter {
                 try dataset.setAttribute("nnz", .int(Int64(kept)))
                 try dataset.setAttribute("sparsity", .double(1 - Double(kept) / Double(mask.count)))
                 if let weight = layer.weight {
-                    try group.writeDataset("weight", shape: [mask.rows, mask.cols], values: weight)
+                    let dataset = try group.writeDataset("weight", shape: [mask.rows, mask.cols], values: weight)
+                    if let quantization = layer.quantization {
+                        try dataset.setAttribute("bits", .int(Int64(quantization.bits)))
+                        try dataset.setAttribute("group_size", .int(Int64(quantization.groupSize)))
+                    }
                 }
                 if let learned = layer.learnedSparsity {
                     try group.writeDataset("learned_sparsity", shape: [learned.count], values: learned)

@@ -19,6 +19,9 @@ public enum BESA {
         /// The reference's Prodigy with d_coef 5 (its setting for LLaMA-7B).
         public var optimizer = OptimizerChoice.prodigy(dCoef: 5)
         public var epochs = 1
+        /// Learn weight-only quantization jointly with the masks (paper §3.3): each linear's
+        /// clipping strengths train with α on the same loss; the final weights are quantised.
+        public var jointQuantizer: UniformQuantizer?
         public init() {}
     }
 
@@ -52,31 +55,50 @@ public enum BESA {
         let parameterCounts = layers.map { Double($0.weight.values.count) }
         let totalParameters = parameterCounts.reduce(0, +)
         let gradient = BlockGradient(model: model, block: block)
-        // One optimiser over the seven layers' logits, as the reference's single Prodigy per block.
-        var logits = layers.flatMap(\.logits.alpha)
-        var optimizer = options.optimizer.make(parameterCount: logits.count)
+        var clippings = options.jointQuantizer.map { quantizer in
+            layers.map { LearnableClipping(quantizer: quantizer, rows: $0.weight.rows, cols: $0.weight.cols) }
+        }
+        // One optimiser over the seven layers' logits (and clipping logits), as the reference's
+        // single Prodigy per block.
+        var parameters = layers.flatMap(\.logits.alpha) + (clippings?.flatMap(\.logits) ?? [])
+        var optimizer = options.optimizer.make(parameterCount: parameters.count)
         var losses: [Double] = []
         for _ in 0..<options.epochs {
             for (x, reference) in zip(inputs, references) {
                 let masks = Dictionary(uniqueKeysWithValues: layers.map { ($0.projection, $0.hardMask()) })
+                let masked = BlockGradient.masked(weights, masks)
+                let quantized = clippings.map { clippings in
+                    Dictionary(uniqueKeysWithValues: zip(layers, clippings).map { ($0.projection, $1.quantize(masked[$0.projection]!)) })
+                }
                 var loss = 0.0
-                let (_, result) = gradient.forwardAndBackward(x: x, weights: weights, masks: masks) { y in
+                let (_, result) = gradient.forwardAndBackward(x: x, weights: weights, masks: masks, effective: quantized ?? masked) { y in
                     reconstructionGradient(output: y, reference: reference, loss: &loss)
                 }
                 losses.append(loss)
                 // Penalty on the parameter-weighted block sparsity; dŝ_block/dŝ_g = (layer share) / G.
                 let blockSparsity = zip(layers, parameterCounts).reduce(0) { $0 + $1.0.meanSparsity() * $1.1 } / totalParameters
                 let penaltyGradient = 2 * options.lambda * (blockSparsity - targetSparsity) / (targetSparsity * targetSparsity)
-                let logitGradient = layers.indices.flatMap { index in
+                var parameterGradient = layers.indices.flatMap { index in
                     layers[index].logitGradient(maskGradient: result.maskGradients[layers[index].projection]!,
                                                 sparsityGradient: penaltyGradient * parameterCounts[index] / totalParameters
                                                     / Double(layers[index].logits.groups))
                 }
-                optimizer.step(&logits, gradient: logitGradient)
+                if let clippings {
+                    for (layer, clipping) in zip(layers, clippings) {
+                        parameterGradient += clipping.gradient(masked: masked[layer.projection]!,
+                                                               weightGradient: result.weightGradients[layer.projection]!)
+                    }
+                }
+                optimizer.step(&parameters, gradient: parameterGradient)
                 var offset = 0
                 for index in layers.indices {
                     let count = layers[index].logits.alpha.count
-                    layers[index].logits.alpha = Array(logits[offset..<offset + count])
+                    layers[index].logits.alpha = Array(parameters[offset..<offset + count])
+                    offset += count
+                }
+                for index in clippings?.indices ?? 0..<0 {
+                    let count = clippings![index].logits.count
+                    clippings![index].logits = Array(parameters[offset..<offset + count])
                     offset += count
                 }
             }
@@ -85,9 +107,13 @@ public enum BESA {
         let counts = PruneCounts.matching(target: targetSparsity, sparsities: learned, inputs: layers.map(\.weight.cols),
                                           rowsPerGroup: layers.map { $0.weight.rows / $0.logits.groups })
         let finalLayers = layers.indices.map { index in
-            TraceLayer(id: LayerID(block: block, projection: layers[index].projection),
-                       mask: layers[index].keepMask(pruneCounts: counts[index]),
-                       learnedSparsity: learned[index].map(Float.init))
+            let layer = layers[index]
+            let mask = layer.hardMask(pruneCounts: counts[index])
+            let quantized = clippings.map { $0[index].quantize(BlockGradient.masked(layer.weight, mask)) }
+            return TraceLayer(id: LayerID(block: block, projection: layer.projection),
+                              mask: KeepMask(rows: mask.rows, cols: mask.cols, values: mask.values.map { $0 != 0 }),
+                              weight: quantized?.values, learnedSparsity: learned[index].map(Float.init),
+                              quantization: options.jointQuantizer.map { WeightQuantization(bits: $0.bits, groupSize: $0.groupSize) })
         }
         let learnedBlock = zip(learned, parameterCounts).reduce(0) { $0 + $1.0.reduce(0, +) / Double($1.0.count) * $1.1 } / totalParameters
         return BlockResult(layers: finalLayers, losses: losses, learnedBlockSparsity: learnedBlock)
@@ -143,11 +169,6 @@ struct RankedLayer {
             for rank in 0..<counts[group(ofRow: row)] { mask[row, Int(order[row][rank])] = 0 }
         }
         return mask
-    }
-
-    func keepMask(pruneCounts: [Int]? = nil) -> KeepMask {
-        let mask = hardMask(pruneCounts: pruneCounts)
-        return KeepMask(rows: weight.rows, cols: weight.cols, values: mask.values.map { $0 != 0 })
     }
 
     /// ŝ of the layer: the mean of its groups' ŝ.

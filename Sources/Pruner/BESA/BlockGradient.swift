@@ -10,15 +10,20 @@ struct BlockGradient {
     struct Result {
         /// dL/dM per projection (C_out × C_in).
         var maskGradients: [Projection: Matrix]
+        /// dL/dW' per projection, W' the weight the forward used (masked, possibly quantised).
+        var weightGradients: [Projection: Matrix]
         /// dL/dx for the block's input.
         var inputGradient: Matrix
     }
 
     /// The block's output with masked weights, and a function from dL/dy to the gradients.
+    /// `effective` replaces W ⊙ M in the forward (e.g. the quantised masked weights); dL/dM is
+    /// still taken straight through as dL/dW' ⊙ W.
     func forwardAndBackward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix],
+                            effective: [Projection: Matrix]? = nil,
                             lossGradient: (Matrix) -> Matrix) -> (output: Matrix, gradients: Result) {
         var output: Matrix?
-        let result = backward(x: x, weights: weights, masks: masks) { y in
+        let result = backward(x: x, weights: weights, masks: masks, effective: effective) { y in
             output = y
             return lossGradient(y)
         }
@@ -26,21 +31,15 @@ struct BlockGradient {
     }
 
     func backward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix], dy: Matrix) -> Result {
-        backward(x: x, weights: weights, masks: masks) { _ in dy }
+        backward(x: x, weights: weights, masks: masks, effective: nil) { _ in dy }
     }
 
     /// `weights` are the block's unmasked weights, `masks` the (hard) masks applied in the forward.
     private func backward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix],
-                          outputGradient: (Matrix) -> Matrix) -> Result {
+                          effective: [Projection: Matrix]?, outputGradient: (Matrix) -> Matrix) -> Result {
         let config = model.config
         let norms = model.weights.blocks[block]
-        var masked: [Projection: Matrix] = [:]
-        for projection in Projection.allCases {
-            var w = weights[projection]!
-            let m = masks[projection]!
-            for i in w.values.indices { w.values[i] *= m.values[i] }
-            masked[projection] = w
-        }
+        let masked = effective ?? Self.masked(weights, masks)
         // Forward, keeping what the backward needs.
         let n1 = Layers.rmsNorm(x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon)
         var q = Layers.linear(n1, masked[.q]!), k = Layers.linear(n1, masked[.k]!)
@@ -58,15 +57,18 @@ struct BlockGradient {
         Layers.add(&y, Layers.linear(m, masked[.down]!))
         let dy = outputGradient(y)
 
-        var gradients: [Projection: Matrix] = [:]
+        var gradients: [Projection: Matrix] = [:], weightGradients: [Projection: Matrix] = [:]
         // MLP branch: y = h + m Wdᵀ.
         let down = LayerGradients.maskedLinear(x: m, maskedWeight: masked[.down]!, weight: weights[.down]!, dy: dy)
         gradients[.down] = down.dMask
+        weightGradients[.down] = down.dWeight
         let (dGate, dUp) = LayerGradients.swiGLU(gate: a, up: b, dm: down.dx)
         let gate = LayerGradients.maskedLinear(x: n2, maskedWeight: masked[.gate]!, weight: weights[.gate]!, dy: dGate)
         let up = LayerGradients.maskedLinear(x: n2, maskedWeight: masked[.up]!, weight: weights[.up]!, dy: dUp)
         gradients[.gate] = gate.dMask
         gradients[.up] = up.dMask
+        weightGradients[.gate] = gate.dWeight
+        weightGradients[.up] = up.dWeight
         var dn2 = gate.dx
         Layers.add(&dn2, up.dx)
         var dh = dy
@@ -74,6 +76,7 @@ struct BlockGradient {
         // Attention branch: h = x + attention Woᵀ.
         let output = LayerGradients.maskedLinear(x: attention, maskedWeight: masked[.o]!, weight: weights[.o]!, dy: dh)
         gradients[.o] = output.dMask
+        weightGradients[.o] = output.dWeight
         var (dq, dk, dv) = LayerGradients.attention(q: q, k: k, v: v, heads: config.heads, keyValueHeads: config.keyValueHeads,
                                                     headDim: config.headDim, dOutput: output.dx)
         model.rotary.applyTransposed(&dq, heads: config.heads, layout: model.weights.rotaryLayout)
@@ -82,10 +85,22 @@ struct BlockGradient {
         for (projection, d) in [(Projection.q, dq), (.k, dk), (.v, dv)] {
             let linear = LayerGradients.maskedLinear(x: n1, maskedWeight: masked[projection]!, weight: weights[projection]!, dy: d)
             gradients[projection] = linear.dMask
+            weightGradients[projection] = linear.dWeight
             Layers.add(&dn1, linear.dx)
         }
         var dx = dh
         Layers.add(&dx, LayerGradients.rmsNorm(x: x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon, dy: dn1))
-        return Result(maskGradients: gradients, inputGradient: dx)
+        return Result(maskGradients: gradients, weightGradients: weightGradients, inputGradient: dx)
+    }
+
+    /// W ⊙ M per projection.
+    static func masked(_ weights: [Projection: Matrix], _ masks: [Projection: Matrix]) -> [Projection: Matrix] {
+        Dictionary(uniqueKeysWithValues: weights.map { ($0.key, masked($0.value, masks[$0.key]!)) })
+    }
+
+    static func masked(_ weight: Matrix, _ mask: Matrix) -> Matrix {
+        var w = weight
+        for i in w.values.indices { w.values[i] *= mask.values[i] }
+        return w
     }
 }

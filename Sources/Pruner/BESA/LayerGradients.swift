@@ -4,12 +4,14 @@ import Foundation
 /// matrices in fp32, products on BLAS. Weights are frozen: only what BESA needs is computed —
 /// gradients with respect to inputs (to keep going down the block) and to masks.
 enum LayerGradients {
-    /// y = x (W ⊙ M)ᵀ. Given dy: dx = dy W', and dM = (dyᵀ x) ⊙ W (one sgemm over all tokens).
-    static func maskedLinear(x: Matrix, maskedWeight: Matrix, weight: Matrix, dy: Matrix) -> (dx: Matrix, dMask: Matrix) {
+    /// y = x W'ᵀ with W' = W ⊙ M (or a quantised W ⊙ M). Given dy: dx = dy W', dW' = dyᵀ x (one
+    /// sgemm over all tokens), and dM = dW' ⊙ W (straight through any quantiser).
+    static func maskedLinear(x: Matrix, maskedWeight: Matrix, weight: Matrix, dy: Matrix) -> (dx: Matrix, dMask: Matrix, dWeight: Matrix) {
         let dx = BLAS.matmul(dy, maskedWeight)
-        var dMask = BLAS.matmul(dy, transposeA: true, x)
+        let dWeight = BLAS.matmul(dy, transposeA: true, x)
+        var dMask = dWeight
         for i in dMask.values.indices { dMask.values[i] *= weight.values[i] }
-        return (dx, dMask)
+        return (dx, dMask, dWeight)
     }
 
     /// RMSNorm y = g ⊙ x / r, r = sqrt(mean(x²) + ε). With a = g ⊙ dy:

@@ -4,8 +4,11 @@ import Traces
 /// The pruning methods sparsim runs block by block.
 public enum PruningMethod: String, CaseIterable, Sendable {
     case magnitude, wanda, sparsegpt, besa
+    /// No pruning: round-to-nearest quantization only (with `BlockwisePruner.quantizer`).
+    case rtn
 
-    var needsData: Bool { self != .magnitude }
+    /// Whether the method looks at calibration data.
+    public var needsData: Bool { self != .magnitude && self != .rtn }
 }
 
 /// What one block's pruning did, for the progress line.
@@ -32,6 +35,9 @@ public struct BlockwisePruner {
     public var sparsity: Double
     public var pattern: SparsityPattern
     public var besa = BESA.Options()
+    /// Prune, then quantise each pruned layer's weights with round-to-nearest before the block's
+    /// outputs are recomputed (BESA's jointly learned quantization is `besa.jointQuantizer`).
+    public var quantizer: UniformQuantizer?
     /// Receives SparseGPT's damping warnings.
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -76,6 +82,9 @@ public struct BlockwisePruner {
                                                  statistics: statistics[Self.sharedInput(projection)]))
                 }
             }
+            if let quantizer {
+                layers = layers.map { Self.quantized($0, original: model.weights.blocks[block][$0.id.projection], quantizer) }
+            }
             for layer in layers {
                 let weight = model.weights.blocks[block][layer.id.projection]
                 model.weights.blocks[block][layer.id.projection] = layer.weight.map { Matrix(rows: weight.rows, cols: weight.cols, values: $0) }
@@ -106,12 +115,24 @@ public struct BlockwisePruner {
             return TraceLayer(id: id, mask: Wanda.prune(weight, inputNorms: statistics!.meanSquaredNorms, sparsity: sparsity, pattern: pattern))
         case .besa:
             preconditionFailure("BESA prunes whole blocks")
+        case .rtn:
+            return TraceLayer(id: id, mask: KeepMask(rows: weight.rows, cols: weight.cols, values: [Bool](repeating: true, count: weight.values.count)))
         case .sparsegpt:
             let result = try SparseGPT.prune(weight, hessian: statistics!.hessian, sparsity: sparsity, pattern: pattern) { message in
                 log("\(id): \(message)")
             }
             return TraceLayer(id: id, mask: result.mask, weight: result.weight.values)
         }
+    }
+
+    /// The layer with its kept weights (SparseGPT's updated ones, else the original) rounded to
+    /// the quantizer's grid; pruned weights stay exactly zero (0 is always on the grid).
+    static func quantized(_ layer: TraceLayer, original: Matrix, _ quantizer: UniformQuantizer) -> TraceLayer {
+        let base = layer.weight.map { Matrix(rows: original.rows, cols: original.cols, values: $0) } ?? masked(original, layer.mask)
+        var result = layer
+        result.weight = quantizer.quantize(base).values
+        result.quantization = WeightQuantization(bits: quantizer.bits, groupSize: quantizer.groupSize)
+        return result
     }
 
     static func masked(_ weight: Matrix, _ mask: KeepMask) -> Matrix {

@@ -59,8 +59,10 @@ public struct FullModel: Sendable {
 
     public init(config: HardwareConfig = HardwareConfig()) { self.config = config }
 
-    /// `valueBits` overrides the config's weight width (quantised layers); `groupSize` is M of an
-    /// N:M trace (needed by the `nm` format).
+    /// `valueBits` overrides the config's weight width for the sparse run (quantised layers); the
+    /// dense baseline stays the uncompressed model at the config's width, so a speedup says how
+    /// much faster the compressed layer runs than the original. `groupSize` is M of an N:M trace
+    /// (needed by the `nm` format).
     public func simulate(_ mask: KeepMask, projection: Projection, compute: ComputeModelResult,
                          valueBits: Int? = nil, groupSize: Int = 0) -> FullModelResult {
         let tiles = ComputeModel.columnTiles(rows: mask.rows, cols: mask.cols, projection: projection)
@@ -71,7 +73,7 @@ public struct FullModel: Sendable {
         let kept = mask.nonzeroCount
         let sparse = run(mask: mask, segments: sparseSegments, valueBits: bits, groupSize: groupSize,
                          usefulMACs: kept, splitBound: splitBound(compute.tiles, rows: mask.rows))
-        let dense = run(mask: mask, segments: denseSegments, valueBits: bits, groupSize: groupSize,
+        let dense = run(mask: mask, segments: denseSegments, valueBits: config.valueBits, groupSize: groupSize,
                         usefulMACs: mask.count, splitBound: Double(mask.count) / Double(config.totalPEs))
         return FullModelResult(tokens: config.tokens, sparse: sparse, dense: dense)
     }

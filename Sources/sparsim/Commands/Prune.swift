@@ -18,7 +18,7 @@ struct Prune: ParsableCommand {
     @Option(help: "A .gguf file or a Hugging Face model directory.")
     var model: String
 
-    @Option(help: "magnitude, wanda, sparsegpt or besa.")
+    @Option(help: "magnitude, wanda, sparsegpt, besa, or rtn (no pruning, quantization only: needs --wbits).")
     var method: PruningMethod
 
     @Option(help: "BESA: learn one sparsity per output row (row) or per layer (layer).")
@@ -38,6 +38,15 @@ struct Prune: ParsableCommand {
 
     @Option(help: "BESA: weight λ of the sparsity penalty λ((ŝ − s*)/s*)².")
     var lambda: Double = 5
+
+    @Option(help: "Quantise the weights to this many bits (2–8), uniform asymmetric, after pruning (or jointly, see --quantization).")
+    var wbits: Int?
+
+    @Option(name: .customLong("group-size"), help: "Quantization: input columns per scale and zero point; 0 = one per output channel.")
+    var groupSize: Int = 0
+
+    @Option(help: "With --wbits and BESA: joint (clipping learned with the masks, the paper's §3.3) or rtn (prune, then round to nearest). Other methods: rtn.")
+    var quantization: String?
 
     @Option(help: "Fraction of weights to prune, in [0, 1). Ignored with --pattern N:M (which implies N/M).")
     var sparsity: Double = 0.5
@@ -80,12 +89,17 @@ struct Prune: ParsableCommand {
         if let seqlen, seqlen < 2 { throw ValidationError("--seqlen must be at least 2") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard dCoef > 0, besaLearningRate > 0 else { throw ValidationError("--d-coef and --besa-lr must be positive") }
+        if let wbits, !(2...8).contains(wbits) { throw ValidationError("--wbits \(wbits) is outside 2...8") }
+        guard groupSize >= 0 else { throw ValidationError("--group-size must be 0 (per channel) or positive") }
+        if method == .rtn && wbits == nil { throw ValidationError("--method rtn needs --wbits") }
+        if wbits == nil && quantization != nil { throw ValidationError("--quantization needs --wbits") }
     }
 
     func run() throws {
         lineBufferStandardOutput()
         let parsedPattern = try Self.parsePattern(pattern, sparsity: sparsity)
-        let target = parsedPattern.impliedSparsity ?? sparsity
+        if method == .rtn, parsedPattern != .unstructured { throw CLIError("--method rtn does not prune; drop --pattern") }
+        let target = method == .rtn ? 0 : parsedPattern.impliedSparsity ?? sparsity
         var loaded = try ModelLoader.load(model)
         let config = loaded.model.config
         if case .nOfM(let n, let m) = parsedPattern {
@@ -101,7 +115,7 @@ struct Prune: ParsableCommand {
         // Read everything that can fail before the long work starts.
         var calibration: [[Int32]] = []
         let method = self.method
-        if method != .magnitude {
+        if method.needsData {
             let files = try calibrationFiles.isEmpty ? Self.defaultCalibrationFiles() : calibrationFiles
             let text = try files.map { try TextFile.read($0) }.joined()
             let tokens = loaded.tokenizer.encode(text)
@@ -126,9 +140,24 @@ struct Prune: ParsableCommand {
             pruner.besa.epochs = epochs
             pruner.besa.lambda = lambda
         }
-        let methodName = method == .besa ? "besa-\(granularity)" : method.rawValue
+        let quantizer = wbits.map { UniformQuantizer(bits: $0, groupSize: groupSize) }
+        switch (quantization ?? (method == .besa ? "joint" : "rtn"), quantizer) {
+        case (_, nil): break
+        case ("joint", let quantizer?):
+            guard method == .besa else { throw CLIError("--quantization joint learns clipping with BESA; use --method besa, or --quantization rtn") }
+            pruner.besa.jointQuantizer = quantizer
+        case ("rtn", let quantizer?): pruner.quantizer = quantizer
+        case (let other, _): throw CLIError("--quantization '\(other)' is neither joint nor rtn")
+        }
+        var methodName = method == .besa ? "besa-\(granularity)" : method.rawValue
+        if let wbits, method != .rtn {
+            methodName += pruner.besa.jointQuantizer != nil ? "+w\(wbits)-joint" : "+w\(wbits)-rtn"
+        } else if let wbits {
+            methodName += "-w\(wbits)"
+        }
+        if groupSize > 0, wbits != nil { methodName += "g\(groupSize)" }
         let metadata = TraceMetadata(model: loaded.name, method: methodName, targetSparsity: target, pattern: parsedPattern,
-                                     seqlen: method == .magnitude ? 0 : length, calibrationSamples: method == .magnitude ? 0 : samples)
+                                     seqlen: method.needsData ? length : 0, calibrationSamples: method.needsData ? samples : 0)
         var traceConfig: [String: AttributeValue] = [:]
         for (key, value) in config.huggingFaceValues {
             switch value {

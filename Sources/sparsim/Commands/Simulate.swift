@@ -80,7 +80,7 @@ struct Simulate: ParsableCommand {
 
         let findCrossover = crossover, search = split
         let outcomes = try reader.mapLayers(selected, label: "simulating") { layer in
-            let workload = LayerWorkload(id: layer.id, mask: layer.mask)
+            let workload = LayerWorkload(id: layer.id, mask: layer.mask, valueBits: layer.quantization?.bits)
             let report = simulator.simulate(workload, groupSize: groupSize)
             return (report, findCrossover ? Self.computeBoundFrom(workload, config: config, search: search, groupSize: groupSize) : nil)
         }

@@ -32,7 +32,7 @@ struct MethodEvaluation {
         let groupSize = try SparseFormatCheck.groupSize(for: reader.metadata.pattern, format: config.sparseFormat, path: path)
         let simulator = Simulator(config: config, model: .full, search: split)
         let outcomes = try reader.mapLayers(reader.layers, label: "simulating \(URL(fileURLWithPath: path).lastPathComponent)") { layer in
-            let report = simulator.simulate(LayerWorkload(id: layer.id, mask: layer.mask), groupSize: groupSize)
+            let report = simulator.simulate(LayerWorkload(id: layer.id, mask: layer.mask, valueBits: layer.quantization?.bits), groupSize: groupSize)
             let pruned = layer.mask.rowCounts().map { Double(layer.mask.cols - $0) / Double(layer.mask.cols) }
             return (report, RowSparsityStatistics(pruned))
         }
