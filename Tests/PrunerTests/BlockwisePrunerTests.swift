@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Traces
 @testable import Pruner
@@ -113,6 +114,32 @@ extension PruningMethod: CustomTestStringConvertible {
                 if granularity == .layer { #expect(Set(pruned).count == 1, "layer-wise: every row prunes the same count") }
                 // Row-wise, a row that learned a higher sparsity never prunes fewer weights.
                 for a in learned.indices { for b in learned.indices where learned[a] > learned[b] { #expect(pruned[a] >= pruned[b]) } }
+            }
+        }
+    }
+
+    @Test func jointQuantizationLeavesEveryRowOnAFourBitGrid() throws {
+        var model = BlockwisePrunerTests.tinyModel()
+        var pruner = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
+        pruner.besa.jointQuantizer = UniformQuantizer(bits: 4, groupSize: 0)
+        pruner.besa.epochs = 5
+        var reports: [BlockReport] = []
+        try pruner.prune(&model, calibration: BlockwisePrunerTests.calibration) { reports.append($0) }
+        for report in reports {
+            // Training moved the clipping away from its start, σ(4) = 0.98201.
+            let strength = try #require(report.clippingStrength)
+            #expect(abs(strength - 1 / (1 + exp(-4))) > 1e-3, "block \(report.block): \(strength)")
+            #expect(abs(report.sparsity - 0.5) < 1e-9)
+            for layer in report.layers {
+                #expect(layer.quantization == WeightQuantization(bits: 4, groupSize: 0))
+                let weight = try #require(layer.weight)
+                for row in 0..<layer.mask.rows {
+                    let values = (0..<layer.mask.cols).map { weight[row * layer.mask.cols + $0] }
+                    #expect(Set(values).count <= 16, "a 4-bit row has at most 16 distinct values")
+                    for col in 0..<layer.mask.cols where !layer.mask[row, col] { #expect(values[col] == 0) }
+                }
+                // The model now holds exactly the trace's weights.
+                #expect(model.weights.blocks[layer.id.block][layer.id.projection].values == weight)
             }
         }
     }

@@ -103,6 +103,46 @@ import Traces
         }
     }
 
+    /// RTN alone, Wanda then RTN, and BESA with jointly learned clipping: each trace holds weights on
+    /// the grid, `eval --trace` reproduces the recorded perplexity, and `simulate` reads the width.
+    @Test(arguments: [["--method", "rtn"], ["--method", "wanda", "--group-size", "16"], ["--method", "besa"]])
+    func quantizedTracesReproduceTheirPerplexity(method: [String]) throws {
+        let folder = try TemporaryDirectory()
+        try Self.writeTinyModel(to: folder.file("tiny"))
+        try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
+        let result = try CLI.run(["prune", "--model", folder.file("tiny"), "--wbits", "4", "--calib", folder.file("text.txt"),
+                                  "--samples", "4", "--seqlen", "32", "--out", folder.file("q.h5"), "--eval", folder.file("text.txt"),
+                                  "--eval-seqlen", "64"] + method)
+        try #require(result.status == 0, "\(result.stderr)")
+        let trace = try Trace.read(from: folder.file("q.h5"))
+        let expectedName = ["rtn": "rtn-w4", "wanda": "wanda+w4-rtng16", "besa": "besa-row+w4-joint"][method[1]]!
+        #expect(trace.metadata.method == expectedName)
+        for layer in trace.layers {
+            let groupSize = method.contains("--group-size") ? 16 : 0
+            #expect(layer.quantization == WeightQuantization(bits: 4, groupSize: groupSize))
+            let weight = try #require(layer.weight)
+            let cols = layer.mask.cols, size = groupSize == 0 ? cols : groupSize
+            for row in 0..<layer.mask.rows {
+                for start in stride(from: 0, to: cols, by: size) {
+                    #expect(Set(weight[(row * cols + start)..<(row * cols + min(start + size, cols))]).count <= 16)
+                }
+            }
+            if method[1] == "rtn" { #expect(layer.mask.nonzeroCount == layer.mask.count) }
+        }
+        let perplexity = try #require(trace.metrics["perplexity"])
+        let eval = try CLI.run(["eval", "--model", folder.file("tiny"), "--trace", folder.file("q.h5"), "--data", folder.file("text.txt"),
+                                "--seqlen", "64"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(eval.stdout.contains(String(format: "perplexity  %.4f", perplexity)), "\(eval.stdout)")
+        let simulate = try CLI.run(["simulate", "--trace", folder.file("q.h5"), "--tokens", "1", "--format", "csv"])
+        #expect(simulate.status == 0, "\(simulate.stderr)")
+        let bytesColumn = simulate.stdout.split(separator: "\n")[0].split(separator: ",").firstIndex(of: "weight_value_bytes")!
+        let firstLayer = simulate.stdout.split(separator: "\n")[1].split(separator: ",")
+        let layer = trace.layers[0]
+        // Dense columns are stored whole and sparse ones as kept values, all at 4 bits: at most C_out·C_in/2 bytes.
+        #expect(Double(firstLayer[bytesColumn])! <= Double(layer.mask.count) / 2)
+    }
+
     @Test func badOptionsLeaveNothingBehind() throws {
         let folder = try TemporaryDirectory()
         try Self.writeTinyModel(to: folder.file("tiny"))
@@ -116,6 +156,9 @@ import Traces
             (["--method", "optimal"], "optimal"),
             (["--method", "besa", "--optimizer", "sgd"], "--optimizer 'sgd' is neither prodigy nor adam"),
             (["--method", "besa", "--pattern", "2:4"], "BESA learns unstructured sparsity"),
+            (["--method", "rtn"], "--method rtn needs --wbits"),
+            (["--method", "wanda", "--wbits", "9"], "--wbits 9 is outside 2...8"),
+            (["--method", "wanda", "--wbits", "4", "--quantization", "joint"], "--quantization joint learns clipping with BESA"),
             (["--method", "wanda", "--calib", folder.file("none.txt")], "none.txt: no such file"),
             (["--method", "wanda", "--seqlen", "4096"], "exceeds the model's context of 128"),
         ] {

@@ -104,6 +104,24 @@ import Traces
         #expect(abs(full.speedup / byteRatio - 1) < 0.005, "speedup \(full.speedup), byte ratio \(byteRatio)")
     }
 
+    @Test func fourBitSparseWeightsAgainstTheSixteenBitDenseModel() {
+        // The same decode step with the sparse layer's values at 4 bits: value bytes shrink 4×, the
+        // bitmap and activations do not, the dense baseline stays the 16-bit model, and the
+        // memory-bound speedup is again the byte ratio.
+        var config = HardwareConfig()
+        config.tokens = 1
+        let mask = Masks.random(rows: 2048, cols: 2048, density: 0.5, seed: 11)
+        let id = LayerID(block: 0, projection: .q)
+        let sixteen = Simulator(config: config).simulate(LayerWorkload(id: id, mask: mask)).full!
+        let four = Simulator(config: config).simulate(LayerWorkload(id: id, mask: mask, valueBits: 4)).full!
+        #expect(four.dense == sixteen.dense)
+        #expect(four.sparse.traffic.weightValues * 4 == sixteen.sparse.traffic.weightValues)
+        #expect(four.sparse.traffic.weightMetadata == sixteen.sparse.traffic.weightMetadata)
+        #expect(four.sparse.isMemoryBound)
+        let byteRatio = four.dense.traffic.total / four.sparse.traffic.total
+        #expect(abs(four.speedup / byteRatio - 1) < 0.005, "speedup \(four.speedup), byte ratio \(byteRatio)")
+    }
+
     @Test func cscAtFiftyPercentCostsMostOfTheSavings() {
         // Issue's arithmetic: at 50% density fp16, a bitmap adds 1/16 of the dense bytes, CSC with
         // 13-bit indices (C_out = 8192) adds 13/32 of them plus pointers.

@@ -35,6 +35,8 @@ public enum BESA {
         public var lossEnd: Double { quarterMean(losses.suffix(quarter)) }
         /// The learned block sparsity ŝ_block before the masks were rounded to whole weights.
         public var learnedBlockSparsity: Double
+        /// Joint quantization: the mean learned clipping strength σ(θ) over all groups and both ends.
+        public var meanClippingStrength: Double?
 
         private var quarter: Int { max(1, losses.count / 4) }
         private func quarterMean(_ part: ArraySlice<Double>) -> Double { part.reduce(0, +) / Double(max(1, part.count)) }
@@ -116,7 +118,9 @@ public enum BESA {
                               quantization: options.jointQuantizer.map { WeightQuantization(bits: $0.bits, groupSize: $0.groupSize) })
         }
         let learnedBlock = zip(learned, parameterCounts).reduce(0) { $0 + $1.0.reduce(0, +) / Double($1.0.count) * $1.1 } / totalParameters
-        return BlockResult(layers: finalLayers, losses: losses, learnedBlockSparsity: learnedBlock)
+        let strengths = clippings?.flatMap { $0.strengths.flatMap { [Double($0.upper), Double($0.lower)] } }
+        return BlockResult(layers: finalLayers, losses: losses, learnedBlockSparsity: learnedBlock,
+                           meanClippingStrength: strengths.map { $0.reduce(0, +) / Double($0.count) })
     }
 
     /// BESA's normalised reconstruction loss Σ_t,c ((Y_ref − Y)_tc / ‖Y_ref[:, c]‖)² / C (‖·‖ over

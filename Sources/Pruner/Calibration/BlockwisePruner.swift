@@ -20,6 +20,8 @@ public struct BlockReport: Sendable {
     public var loss: (start: Double, end: Double)?
     /// BESA: the block sparsity it learned, before the masks were rounded to whole weights.
     public var learnedSparsity: Double?
+    /// BESA with joint quantization: the mean learned clipping strength.
+    public var clippingStrength: Double?
     public var sparsity: Double {
         let kept = layers.reduce(0) { $0 + $1.mask.nonzeroCount }, total = layers.reduce(0) { $0 + $1.mask.count }
         return 1 - Double(kept) / Double(total)
@@ -67,7 +69,7 @@ public struct BlockwisePruner {
             }
             var layers: [TraceLayer] = []
             var loss: (start: Double, end: Double)?
-            var learnedSparsity: Double?
+            var learnedSparsity: Double?, clippingStrength: Double?
             if method == .besa {
                 let norms = Dictionary(uniqueKeysWithValues: Projection.allCases.map { ($0, statistics[Self.sharedInput($0)]!.meanSquaredNorms) })
                 let result = BESA.pruneBlock(model, block: block, inputs: inputs, references: denseOutputs, inputNorms: norms,
@@ -75,6 +77,7 @@ public struct BlockwisePruner {
                 layers = result.layers
                 loss = (result.lossStart, result.lossEnd)
                 learnedSparsity = result.learnedBlockSparsity
+                clippingStrength = result.meanClippingStrength
             } else {
                 for projection in Projection.allCases {
                     let weight = model.weights.blocks[block][projection]
@@ -94,7 +97,7 @@ public struct BlockwisePruner {
                 inputs = inputs.map { model.block(block, $0) }
             }
             try onBlock(BlockReport(block: block, seconds: Date().timeIntervalSince(start), layers: layers, loss: loss,
-                                    learnedSparsity: learnedSparsity))
+                                    learnedSparsity: learnedSparsity, clippingStrength: clippingStrength))
         }
     }
 

@@ -178,8 +178,9 @@ struct Prune: ParsableCommand {
             let perLayer = report.layers.map { String(format: "%@ %.2f%%", $0.id.projection.rawValue, 100 * $0.mask.sparsity) }
             let loss = report.loss.map { String(format: "  loss %.4f → %.4f", $0.start, $0.end) } ?? ""
             let learned = report.learnedSparsity.map { String(format: " (learned %.2f%%)", 100 * $0) } ?? ""
+            let clipping = report.clippingStrength.map { String(format: "  clipping %.3f", $0) } ?? ""
             print(String(format: "block %2d/%d  %6.1f s  sparsity %.2f%%", report.block + 1, config.layers, report.seconds,
-                         100 * report.sparsity) + learned + loss + "  (" + perLayer.joined(separator: ", ") + ")")
+                         100 * report.sparsity) + learned + loss + clipping + "  (" + perLayer.joined(separator: ", ") + ")")
         }
         let seconds = Date().timeIntervalSince(start)
         var metrics = ["seconds": seconds]
