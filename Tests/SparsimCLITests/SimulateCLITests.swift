@@ -7,7 +7,10 @@ import TestSupport
 @Suite struct SimulateCLITests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
-    static let defaultTrace = packageRoot + "/traces/synthetic-small-row-varying-50.h5"
+    /// What `simulate` reads without --trace: BESA row-wise masks of the shipped SmolLM2-135M.
+    static let defaultTrace = packageRoot + "/traces/smollm2-besa-row-50.h5"
+    /// A smaller synthetic trace (4 blocks) for the tests of options.
+    static let syntheticTrace = packageRoot + "/traces/synthetic-small-row-varying-50.h5"
 
     /// What the library says for the default trace's gate_proj layers.
     static func expectedCSV(model: CycleModel, tokens: Int = 2048) throws -> String {
@@ -24,14 +27,15 @@ import TestSupport
         let result = try CLI.run(["simulate", "--layer", "gate_proj"], in: Self.packageRoot)
         #expect(result.status == 0, "\(result.stderr)")
         let rows = result.stdout.split(separator: "\n").filter { $0.contains("gate_proj") && $0.contains("1536×576") }
-        #expect(rows.count == 4)
+        #expect(rows.count == 30)
         // The speedups printed are the library's, for the same trace.
         let expected = try Self.expectedCSV(model: .full).split(separator: "\n").dropFirst()
         for (row, csv) in zip(rows, expected) {
             let speedup = Double(csv.split(separator: ",")[9])!
             #expect(row.contains(String(format: "%.3f×", speedup)), "\(row) lacks \(speedup)")
         }
-        #expect(result.stdout.contains("whole model (4 layers shown)"))
+        #expect(result.stdout.contains("whole model (30 layers shown)"))
+        #expect(result.stdout.contains("besa-row on "))
     }
 
     @Test(arguments: [CycleModel.compute, .full])
@@ -45,7 +49,7 @@ import TestSupport
     }
 
     @Test func jsonParses() throws {
-        let result = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--block", "1", "--tokens", "1", "--format", "json"])
+        let result = try CLI.run(["simulate", "--trace", Self.syntheticTrace, "--block", "1", "--tokens", "1", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         #expect((document["layers"] as! [Any]).count == 7)
@@ -55,10 +59,10 @@ import TestSupport
     @Test func outputFileIsWrittenWholeOrNotAtAll() throws {
         let folder = try TemporaryDirectory()
         let directory = folder.path
-        let good = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--format", "csv", "--model", "compute", "--out", directory + "/r.csv"])
+        let good = try CLI.run(["simulate", "--trace", Self.syntheticTrace, "--format", "csv", "--model", "compute", "--out", directory + "/r.csv"])
         #expect(good.status == 0)
         #expect(try String(contentsOfFile: directory + "/r.csv", encoding: .utf8).split(separator: "\n").count == 29)
-        let bad = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--layer", "nope", "--out", directory + "/bad.csv"])
+        let bad = try CLI.run(["simulate", "--trace", Self.syntheticTrace, "--layer", "nope", "--out", directory + "/bad.csv"])
         #expect(bad.status != 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["r.csv"])
     }
@@ -93,14 +97,14 @@ import TestSupport
                                 (#"{"peRows": "many"}"#, "peRows"),
                                 (#"{"peRows": 64"#, "hw.json")] {
             try json.write(toFile: directory + "/hw.json", atomically: true, encoding: .utf8)
-            let result = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--hw", directory + "/hw.json"])
+            let result = try CLI.run(["simulate", "--trace", Self.syntheticTrace, "--hw", directory + "/hw.json"])
             #expect(result.status != 0)
             #expect(result.stderr.contains(problem), "\(json): \(result.stderr)")
             #expect(result.stderr.contains(directory + "/hw.json"))
         }
         // A valid file with some fields: the rest keep their defaults.
         try #"{"tokens": 1, "sparseFormat": "csc"}"#.write(toFile: directory + "/hw.json", atomically: true, encoding: .utf8)
-        let result = try CLI.run(["simulate", "--trace", Self.defaultTrace, "--hw", directory + "/hw.json", "--block", "0"])
+        let result = try CLI.run(["simulate", "--trace", Self.syntheticTrace, "--hw", directory + "/hw.json", "--block", "0"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("csc format, M = 1 tokens"))
     }

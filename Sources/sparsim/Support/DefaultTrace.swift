@@ -3,7 +3,7 @@ import Foundation
 /// Finds the traces shipped in the repository's `traces/` folder, from wherever sparsim runs.
 enum DefaultTrace {
     /// The trace `simulate` uses without `--trace`.
-    static let fileName = "synthetic-small-row-varying-50.h5"
+    static let fileName = "smollm2-besa-row-50.h5"
 
     /// `$SPARSIM_TRACES`, else `traces/` in the current directory or above the executable
     /// (`swift run` puts it in `.build/<config>/`).
