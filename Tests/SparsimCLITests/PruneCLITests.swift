@@ -157,6 +157,7 @@ import Traces
             (["--method", "besa", "--optimizer", "sgd"], "--optimizer 'sgd' is neither prodigy nor adam"),
             (["--method", "besa", "--pattern", "2:4"], "BESA learns unstructured sparsity"),
             (["--method", "rtn"], "--method rtn needs --wbits"),
+            (["--method", "rtn", "--wbits", "4", "--masks-only"], "--masks-only would drop the quantised weights"),
             (["--method", "wanda", "--wbits", "9"], "--wbits 9 is outside 2...8"),
             (["--method", "wanda", "--wbits", "4", "--quantization", "joint"], "--quantization joint learns clipping with BESA"),
             (["--method", "wanda", "--calib", folder.file("none.txt")], "none.txt: no such file"),

@@ -93,6 +93,7 @@ struct Prune: ParsableCommand {
         guard groupSize >= 0 else { throw ValidationError("--group-size must be 0 (per channel) or positive") }
         if method == .rtn && wbits == nil { throw ValidationError("--method rtn needs --wbits") }
         if wbits == nil && quantization != nil { throw ValidationError("--quantization needs --wbits") }
+        if wbits != nil && masksOnly { throw ValidationError("--masks-only would drop the quantised weights (and their width) from the trace") }
     }
 
     func run() throws {
