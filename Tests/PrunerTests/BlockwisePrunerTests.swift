@@ -122,6 +122,7 @@ extension PruningMethod: CustomTestStringConvertible {
         var model = BlockwisePrunerTests.tinyModel()
         var pruner = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
         pruner.besa.jointQuantizer = UniformQuantizer(bits: 4, groupSize: 0)
+        pruner.besa.clippingOptimizer = .adam(learningRate: 0.1)
         pruner.besa.epochs = 5
         var reports: [BlockReport] = []
         try pruner.prune(&model, calibration: BlockwisePrunerTests.calibration) { reports.append($0) }

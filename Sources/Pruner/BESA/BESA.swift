@@ -22,6 +22,10 @@ public enum BESA {
         /// Learn weight-only quantization jointly with the masks (paper §3.3): each linear's
         /// clipping strengths train with α on the same loss; the final weights are quantised.
         public var jointQuantizer: UniformQuantizer?
+        /// The clipping logits' own optimiser: OmniQuant trains them with Adam(W) at 1e-2. Sharing
+        /// BESA's Prodigy made the loss diverge (its step size, estimated mostly from α, is far too
+        /// large for the clipping).
+        public var clippingOptimizer = OptimizerChoice.adam(learningRate: 1e-2)
         public init() {}
     }
 
@@ -60,10 +64,12 @@ public enum BESA {
         var clippings = options.jointQuantizer.map { quantizer in
             layers.map { LearnableClipping(quantizer: quantizer, rows: $0.weight.rows, cols: $0.weight.cols) }
         }
-        // One optimiser over the seven layers' logits (and clipping logits), as the reference's
-        // single Prodigy per block.
-        var parameters = layers.flatMap(\.logits.alpha) + (clippings?.flatMap(\.logits) ?? [])
+        // One optimiser over the seven layers' logits, as the reference's single Prodigy per block;
+        // another over the clipping logits.
+        var parameters = layers.flatMap(\.logits.alpha)
         var optimizer = options.optimizer.make(parameterCount: parameters.count)
+        var clippingParameters = clippings?.flatMap(\.logits) ?? []
+        var clippingOptimizer = options.clippingOptimizer.make(parameterCount: clippingParameters.count)
         var losses: [Double] = []
         for _ in 0..<options.epochs {
             for (x, reference) in zip(inputs, references) {
@@ -80,16 +86,10 @@ public enum BESA {
                 // Penalty on the parameter-weighted block sparsity; dŝ_block/dŝ_g = (layer share) / G.
                 let blockSparsity = zip(layers, parameterCounts).reduce(0) { $0 + $1.0.meanSparsity() * $1.1 } / totalParameters
                 let penaltyGradient = 2 * options.lambda * (blockSparsity - targetSparsity) / (targetSparsity * targetSparsity)
-                var parameterGradient = layers.indices.flatMap { index in
+                let parameterGradient = layers.indices.flatMap { index in
                     layers[index].logitGradient(maskGradient: result.maskGradients[layers[index].projection]!,
                                                 sparsityGradient: penaltyGradient * parameterCounts[index] / totalParameters
                                                     / Double(layers[index].logits.groups))
-                }
-                if let clippings {
-                    for (layer, clipping) in zip(layers, clippings) {
-                        parameterGradient += clipping.gradient(masked: masked[layer.projection]!,
-                                                               weightGradient: result.weightGradients[layer.projection]!)
-                    }
                 }
                 optimizer.step(&parameters, gradient: parameterGradient)
                 var offset = 0
@@ -98,10 +98,17 @@ public enum BESA {
                     layers[index].logits.alpha = Array(parameters[offset..<offset + count])
                     offset += count
                 }
-                for index in clippings?.indices ?? 0..<0 {
-                    let count = clippings![index].logits.count
-                    clippings![index].logits = Array(parameters[offset..<offset + count])
-                    offset += count
+                if let current = clippings {
+                    let clippingGradient = zip(layers, current).flatMap { layer, clipping in
+                        clipping.gradient(masked: masked[layer.projection]!, weightGradient: result.weightGradients[layer.projection]!)
+                    }
+                    clippingOptimizer.step(&clippingParameters, gradient: clippingGradient)
+                    offset = 0
+                    for index in current.indices {
+                        let count = current[index].logits.count
+                        clippings![index].logits = Array(clippingParameters[offset..<offset + count])
+                        offset += count
+                    }
                 }
             }
         }

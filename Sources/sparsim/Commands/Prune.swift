@@ -48,6 +48,9 @@ struct Prune: ParsableCommand {
     @Option(help: "With --wbits and BESA: joint (clipping learned with the masks, the paper's §3.3) or rtn (prune, then round to nearest). Other methods: rtn.")
     var quantization: String?
 
+    @Option(name: .customLong("clipping-lr"), help: "Joint quantization: Adam step size of the clipping logits (OmniQuant's 1e-2).")
+    var clippingLearningRate: Double = 1e-2
+
     @Option(help: "Fraction of weights to prune, in [0, 1). Ignored with --pattern N:M (which implies N/M).")
     var sparsity: Double = 0.5
 
@@ -88,7 +91,9 @@ struct Prune: ParsableCommand {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
         if let seqlen, seqlen < 2 { throw ValidationError("--seqlen must be at least 2") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard dCoef > 0, besaLearningRate > 0 else { throw ValidationError("--d-coef and --besa-lr must be positive") }
+        guard dCoef > 0, besaLearningRate > 0, clippingLearningRate > 0 else {
+            throw ValidationError("--d-coef, --besa-lr and --clipping-lr must be positive")
+        }
         if let wbits, !(2...8).contains(wbits) { throw ValidationError("--wbits \(wbits) is outside 2...8") }
         guard groupSize >= 0 else { throw ValidationError("--group-size must be 0 (per channel) or positive") }
         if method == .rtn && wbits == nil { throw ValidationError("--method rtn needs --wbits") }
@@ -147,6 +152,7 @@ struct Prune: ParsableCommand {
         case ("joint", let quantizer?):
             guard method == .besa else { throw CLIError("--quantization joint learns clipping with BESA; use --method besa, or --quantization rtn") }
             pruner.besa.jointQuantizer = quantizer
+            pruner.besa.clippingOptimizer = .adam(learningRate: clippingLearningRate)
         case ("rtn", let quantizer?): pruner.quantizer = quantizer
         case (let other, _): throw CLIError("--quantization '\(other)' is neither joint nor rtn")
         }
