@@ -46,17 +46,37 @@ def main():
     ids = tokenizer(open(text_path, encoding="utf-8").read(), add_special_tokens=False)["input_ids"]
     batch = torch.tensor([ids[i * seqlen:(i + 1) * seqlen] for i in range(windows)])
 
-    def block_outputs(block):
-        with torch.no_grad():
-            return model(batch, output_hidden_states=True).hidden_states[block + 1]
+    all_layers = model.model.layers
 
-    blocks = len(model.model.layers)
+    class Captured(Exception):
+        pass
+
+    def block_outputs(block):
+        # Capture block `block`'s raw output with a hook and stop there: the blocks after it and
+        # the vocabulary head do not matter.
+        captured = {}
+
+        def hook(module, inputs, output):
+            captured["y"] = output[0] if isinstance(output, tuple) else output
+            raise Captured()
+
+        handle = all_layers[block].register_forward_hook(hook)
+        try:
+            with torch.no_grad():
+                model.model(batch, use_cache=False)
+        except Captured:
+            pass
+        finally:
+            handle.remove()
+        return captured["y"]
+
+    blocks = len(all_layers)
     print("block  " + "  ".join(f"{label:>14}" for label, _ in traces))
     totals = np.zeros(len(traces))
     for block in range(blocks):
         reference = block_outputs(block)
         norms = (reference ** 2).sum(dim=1, keepdim=True).clamp_min(1e-12)  # per window and channel, over tokens
-        layer = model.model.layers[block]
+        layer = all_layers[block]
         originals = {n: getattr(getattr(layer, m), n).weight.data.clone() for m, n in PROJECTIONS}
         losses = []
         for label, trace in traces:
