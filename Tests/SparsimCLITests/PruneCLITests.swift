@@ -134,6 +134,9 @@ import Traces
                                 "--seqlen", "64"])
         #expect(eval.status == 0, "\(eval.stderr)")
         #expect(eval.stdout.contains(String(format: "perplexity  %.4f", perplexity)), "\(eval.stdout)")
+        let info = try CLI.run(["trace", "info", folder.file("q.h5")])
+        #expect(info.stdout.contains(method.contains("--group-size") ? "4-bit groups of 16" : "4-bit per channel"), "\(info.stdout)")
+        #expect(info.stdout.contains("learned ŝ") == (method[1] == "besa"))
         let simulate = try CLI.run(["simulate", "--trace", folder.file("q.h5"), "--tokens", "1", "--format", "csv"])
         #expect(simulate.status == 0, "\(simulate.stderr)")
         let bytesColumn = simulate.stdout.split(separator: "\n")[0].split(separator: ",").firstIndex(of: "weight_value_bytes")!

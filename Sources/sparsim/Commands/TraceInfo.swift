@@ -17,12 +17,21 @@ struct TraceInfo: ParsableCommand {
 
     func run() throws {
         let reader = try TraceReader(path: file)
-        // Load every mask so that a damaged layer is reported here rather than later.
-        for layer in reader.layers { _ = try reader.layer(layer.id) }
+        // Load every mask so that a damaged layer is reported here rather than later; keep only
+        // what the table shows of its optional content.
+        var extras: [LayerID: (weights: String, learned: String)] = [:]
+        for summary in reader.layers {
+            let layer = try reader.layer(summary.id)
+            let weights = layer.weight == nil ? "-" : layer.quantization?.description ?? "float32"
+            let learned = layer.learnedSparsity.map { values in
+                Percent(Double(values.reduce(0, +)) / Double(values.count)).description + (values.count > 1 ? " (row mean)" : "")
+            } ?? "-"
+            extras[summary.id] = (weights, learned)
+        }
         print(Self.header(reader))
         if !summary {
             print()
-            print(layerTable(reader.layers).render())
+            print(layerTable(reader.layers, extras: extras).render())
         }
         print()
         print(projectionTable(reader.layers).render())
@@ -52,12 +61,15 @@ struct TraceInfo: ParsableCommand {
         return lines.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n")
     }
 
-    func layerTable(_ layers: [LayerSummary]) -> TextTable {
-        var table = TextTable(columns: ["block", "projection", "shape", "nnz", "sparsity", "weights"],
+    func layerTable(_ layers: [LayerSummary], extras: [LayerID: (weights: String, learned: String)]) -> TextTable {
+        let showLearned = extras.values.contains { $0.learned != "-" }
+        var table = TextTable(columns: ["block", "projection", "shape", "nnz", "sparsity", "weights"] + (showLearned ? ["learned ŝ"] : []),
                               rightAligned: [0, 3, 4])
         for layer in layers {
+            let extra = extras[layer.id] ?? ("-", "-")
             table.append([String(layer.id.block), layer.id.projection.rawValue, "\(layer.rows)×\(layer.cols)",
-                          String(layer.nonzeroCount), Percent(layer.sparsity).description, layer.hasWeight ? "yes" : "-"])
+                          String(layer.nonzeroCount), Percent(layer.sparsity).description, extra.weights]
+                         + (showLearned ? [extra.learned] : []))
         }
         return table
     }
