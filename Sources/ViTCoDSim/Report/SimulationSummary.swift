@@ -21,6 +21,11 @@ public struct SimulationSummary: Sendable, Equatable {
     /// Σ dense cycles / Σ sparse cycles over all layers simulated.
     public var speedup: Double { Double(denseCycles) / Double(sparseCycles) }
 
+    /// The summary of one projection type, if any of its layers was simulated.
+    public func projection(_ projection: Projection) -> ProjectionSummary? {
+        projections.first { $0.projection == projection }
+    }
+
     public init(layers: [LayerReport]) {
         self.layers = layers.sorted { $0.id < $1.id }
         denseCycles = layers.reduce(0) { $0 + $1.denseCycles }

@@ -27,8 +27,8 @@ struct BenchPrune: ParsableCommand {
     func run() throws {
         lineBufferStandardOutput()
         let loaded = try ModelLoader.load(model)
-        let text = try Prune.defaultCalibrationFiles().map { try TextFile.read($0) }.joined()
-        let calibration = Calibration.windows(loaded.tokenizer.encode(text), count: samples, seqlen: seqlen, seed: 0)
+        let calibration = try Prune.calibrationWindows(files: Prune.defaultCalibrationFiles(), tokenizer: loaded.tokenizer,
+                                                       count: samples, seqlen: seqlen, seed: 0).windows
         print("bench prune: \(loaded.name), \(samples) windows × \(seqlen) tokens")
         var start = Date()
         var inputs = calibration.map { loaded.model.embed($0) }

@@ -58,7 +58,7 @@ struct Compare: ParsableCommand {
                 let summary = evaluation.summary(model)
                 table.append([evaluation.label]
                     + projections.map { projection in
-                        summary.projections.first { $0.projection == projection }.map { SimulationTable.times($0.aggregateSpeedup) } ?? "–"
+                        summary.projection(projection).map { SimulationTable.times($0.aggregateSpeedup) } ?? "–"
                     }
                     + [SimulationTable.times(summary.speedup)])
             }

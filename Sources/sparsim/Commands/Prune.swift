@@ -123,11 +123,10 @@ struct Prune: ParsableCommand {
         let method = self.method
         if method.needsData {
             let files = try calibrationFiles.isEmpty ? Self.defaultCalibrationFiles() : calibrationFiles
-            let text = try files.map { try TextFile.read($0) }.joined()
-            let tokens = loaded.tokenizer.encode(text)
-            guard tokens.count > length else { throw CLIError("calibration text has \(tokens.count) tokens, not more than one window of \(length)") }
-            calibration = Calibration.windows(tokens, count: samples, seqlen: length, seed: seed)
-            print("calibration: \(samples) windows × \(length) tokens from \(files.count) file(s), \(tokens.count) tokens, seed \(seed)")
+            let tokenCount: Int
+            (calibration, tokenCount) = try Self.calibrationWindows(files: files, tokenizer: loaded.tokenizer, count: samples,
+                                                                   seqlen: length, seed: seed)
+            print("calibration: \(samples) windows × \(length) tokens from \(files.count) file(s), \(tokenCount) tokens, seed \(seed)")
         }
         let evalTokens = try evalFile.map { loaded.tokenizer.encode(try TextFile.read($0)) }
 
@@ -217,6 +216,14 @@ struct Prune: ParsableCommand {
             throw CLIError("--sparsity \(sparsity) is outside [0, 1)")
         }
         return pattern
+    }
+
+    /// Seeded windows from the files' text joined and tokenized; also the number of tokens.
+    static func calibrationWindows(files: [String], tokenizer: any Tokenizer, count: Int, seqlen: Int,
+                                   seed: UInt64) throws -> (windows: [[Int32]], tokens: Int) {
+        let tokens = tokenizer.encode(try files.map { try TextFile.read($0) }.joined())
+        guard tokens.count > seqlen else { throw CLIError("calibration text has \(tokens.count) tokens, not more than one window of \(seqlen)") }
+        return (Calibration.windows(tokens, count: count, seqlen: seqlen, seed: seed), tokens.count)
     }
 
     /// data/text/austen_*.txt except the held-out Persuasion, sorted by name.

@@ -44,7 +44,7 @@ struct ComparisonPlot {
 
     private func speedups(_ evaluation: MethodEvaluation, _ model: CycleModel) -> [Double?] {
         let summary = evaluation.summary(model)
-        return Projection.allCases.map { projection in summary.projections.first { $0.projection == projection }?.aggregateSpeedup }
+        return Projection.allCases.map { projection in summary.projection(projection)?.aggregateSpeedup }
             + [summary.speedup]
     }
 

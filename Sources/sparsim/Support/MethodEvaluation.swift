@@ -20,15 +20,15 @@ struct MethodEvaluation {
     /// Pruned fraction of the whole trace.
     var sparsity: Double { full.layers.isEmpty ? 0 : 1 - Double(full.layers.reduce(0) { $0 + $1.kept }) / Double(full.layers.reduce(0) { $0 + $1.rows * $1.cols }) }
 
-    func sparsity(of projection: Projection) -> Double? { full.projections.first { $0.projection == projection }?.sparsity }
+    func sparsity(of projection: Projection) -> Double? { full.projection(projection)?.sparsity }
 
     func summary(_ model: CycleModel) -> SimulationSummary { model == .compute ? compute : full }
 
     /// `perplexity 68.28 (16 × 512)`-style text, or nil when the run did not evaluate.
     var perplexity: Double? { metrics["perplexity"] }
 
-    static func evaluate(_ path: String, config: HardwareConfig, split: SplitSearch) throws -> MethodEvaluation {
-        let reader = try TraceReader(path: path)
+    static func evaluate(_ reader: TraceReader, config: HardwareConfig, split: SplitSearch) throws -> MethodEvaluation {
+        let path = reader.path
         let groupSize = try SparseFormatCheck.groupSize(for: reader.metadata.pattern, format: config.sparseFormat, path: path)
         let simulator = Simulator(config: config, model: .full, search: split)
         let outcomes = try reader.mapLayers(reader.layers, label: "simulating \(URL(fileURLWithPath: path).lastPathComponent)") { layer in
@@ -75,7 +75,7 @@ struct MethodEvaluation {
                     + "(or their shapes differ)")
             }
         }
-        var evaluations = try paths.map { try evaluate($0, config: config, split: split) }
+        var evaluations = try readers.map { try evaluate($0, config: config, split: split) }
         for label in Set(evaluations.map(\.label)) {
             let same = evaluations.indices.filter { evaluations[$0].label == label }
             guard same.count > 1 else { continue }

@@ -35,7 +35,7 @@ struct SpeedupTable {
     /// Per projection Σ dense / Σ sparse cycles over the layers, then the same over all of them.
     static func speedups(_ summary: SimulationSummary) -> [String] {
         Projection.allCases.map { projection in
-            summary.projections.first { $0.projection == projection }.map { fixed($0.aggregateSpeedup) } ?? ""
+            summary.projection(projection).map { fixed($0.aggregateSpeedup) } ?? ""
         } + [fixed(summary.speedup)]
     }
 
