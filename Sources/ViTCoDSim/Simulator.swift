@@ -42,29 +42,48 @@ public struct LayerReport: Sendable, Equatable {
     public var speedup: Double { Double(denseCycles) / Double(sparseCycles) }
 }
 
+/// How the full model maps a layer onto the array.
+public enum MapperKind: String, CaseIterable, Sendable, Codable {
+    /// Search the mapspace for each layer (`Mapper`).
+    case search
+    /// The compute model's partition, lines along rows, the `Tiler`'s tiles: the numbers before the mapper.
+    case fixed
+}
+
 /// Runs layers through the chosen cycle model.
 public struct Simulator: Sendable {
-    public var config: HardwareConfig
-    public var model: CycleModel
-    public var search: SplitSearch
-    public var quirks: ReferenceQuirks
+    public let config: HardwareConfig
+    public let model: CycleModel
+    public let search: SplitSearch
+    public let quirks: ReferenceQuirks
+    public let mapperKind: MapperKind
+    public let mapperOptions: MapperOptions
+    /// Shared by every layer simulated, so the dense baselines are searched once per shape.
+    private let mapper: Mapper?
 
     /// Quirks apply to the compute model only; the full model always partitions with the fixed one.
     public init(config: HardwareConfig = HardwareConfig(), model: CycleModel = .full, search: SplitSearch = .ratio,
-                quirks: ReferenceQuirks = .none) {
+                quirks: ReferenceQuirks = .none, mapper: MapperKind = .search, mapperOptions: MapperOptions = MapperOptions()) {
         self.config = config
         self.model = model
         self.search = search
         self.quirks = model == .compute ? quirks : .none
+        mapperKind = mapper
+        self.mapperOptions = mapperOptions
+        self.mapper = model == .full && mapper == .search ? Mapper(config: config, options: mapperOptions) : nil
     }
 
     /// `groupSize` is M of an N:M trace (0 otherwise).
     public func simulate(_ layer: LayerWorkload, groupSize: Int = 0) -> LayerReport {
         let compute = ComputeModel(config: config, search: search, quirks: quirks).simulate(layer.mask, projection: layer.id.projection)
-        let full = model == .full
-            ? FullModel(config: config).simulate(layer.mask, projection: layer.id.projection, compute: compute,
-                                                 valueBits: layer.valueBits, groupSize: groupSize)
-            : nil
+        var full: FullModelResult?
+        if let mapper {
+            full = mapper.simulate(layer.mask, projection: layer.id.projection, compute: compute,
+                                   valueBits: layer.valueBits, groupSize: groupSize)
+        } else if model == .full {
+            full = FullModel(config: config).simulate(layer.mask, projection: layer.id.projection, compute: compute,
+                                                      valueBits: layer.valueBits, groupSize: groupSize)
+        }
         return LayerReport(id: layer.id, rows: layer.mask.rows, cols: layer.mask.cols, kept: layer.mask.nonzeroCount,
                            model: model, tokens: config.tokens, compute: compute, full: full)
     }

@@ -71,7 +71,7 @@ import Traces
     @Test func allZeroMatrixStillMovesInputsAndBitmap() {
         var config = HardwareConfig()
         config.tokens = 1
-        let report = Simulator(config: config).simulate(LayerWorkload(id: LayerID(block: 0, projection: .q),
+        let report = Simulator(config: config, mapper: .fixed).simulate(LayerWorkload(id: LayerID(block: 0, projection: .q),
                                                                       mask: KeepMask(rows: 256, cols: 256, keep: false)))
         let run = report.full!.sparse
         #expect(run.computeCycles == 0)
@@ -89,7 +89,7 @@ import Traces
         var config = HardwareConfig()
         config.tokens = 1
         let mask = Masks.random(rows: 2048, cols: 2048, density: 0.5, seed: 11)
-        let report = Simulator(config: config).simulate(LayerWorkload(id: LayerID(block: 0, projection: .q), mask: mask))
+        let report = Simulator(config: config, mapper: .fixed).simulate(LayerWorkload(id: LayerID(block: 0, projection: .q), mask: mask))
         let full = report.full!
         #expect(full.sparse.isMemoryBound && full.dense.isMemoryBound)
         // Bytes by hand from the compute model's split: dense columns stored whole, the rest as
@@ -112,8 +112,8 @@ import Traces
         config.tokens = 1
         let mask = Masks.random(rows: 2048, cols: 2048, density: 0.5, seed: 11)
         let id = LayerID(block: 0, projection: .q)
-        let sixteen = Simulator(config: config).simulate(LayerWorkload(id: id, mask: mask)).full!
-        let four = Simulator(config: config).simulate(LayerWorkload(id: id, mask: mask, valueBits: 4)).full!
+        let sixteen = Simulator(config: config, mapper: .fixed).simulate(LayerWorkload(id: id, mask: mask)).full!
+        let four = Simulator(config: config, mapper: .fixed).simulate(LayerWorkload(id: id, mask: mask, valueBits: 4)).full!
         #expect(four.dense == sixteen.dense)
         #expect(four.sparse.traffic.weightValues * 4 == sixteen.sparse.traffic.weightValues)
         #expect(four.sparse.traffic.weightMetadata == sixteen.sparse.traffic.weightMetadata)
@@ -141,7 +141,7 @@ import Traces
                 let mask = seed % 2 == 0 ? Masks.random(rows: 200, cols: 330, density: 0.3 + 0.05 * Double(seed), seed: seed)
                                          : Masks.skewed(rows: 330, cols: 200, seed: seed)
                 for projection in [Projection.q, .down] {
-                    let report = Simulator(config: config).simulate(LayerWorkload(id: LayerID(block: 0, projection: projection), mask: mask))
+                    let report = Simulator(config: config, mapper: .fixed).simulate(LayerWorkload(id: LayerID(block: 0, projection: projection), mask: mask))
                     let full = report.full!
                     #expect(full.sparse.cycles >= report.compute.cycles * tokens)
                     #expect(full.dense.cycles >= report.compute.denseCycles * tokens)
@@ -157,15 +157,15 @@ import Traces
         // Columns of 64, 64, 64 and 192 kept weights on 2 lines of 64 PEs: folds 1, 1, 1, 3 cycles;
         // balanced ceil(6 / 2) = 3, but in order: lines take columns 0 and 1 at 0, column 2 goes to
         // the line free at 1, column 3 to the other, free at 1 → it ends at 4.
-        let columnCycles = SparseEngine(peRows: 64).columnCycles(keptPerColumn: [64, 64, 0, 64, 192])
+        let columnCycles = SparseEngine(peRows: 64, lines: 2).columnCycles(keptPerColumn: [64, 64, 0, 64, 192], tokens: 1)
         #expect(columnCycles == [1, 1, 1, 3])
         var schedule = EngineSchedule()
         schedule.reconfigure(sparseLines: 2)
-        let done = schedule.run(Step(sparseColumns: 5, sparseColumnCycles: columnCycles), ready: 0, tokens: 1)
+        let done = schedule.run(Step(inputColumns: 5, sparseColumnCycles: columnCycles), ready: 0)
         #expect(done == 4)
         #expect(schedule.finish() == 4)
         #expect(schedule.mappingBound == 3)
         // 65 kept weights fold into 2 cycles on one line.
-        #expect(SparseEngine(peRows: 64).columnCycles(keptPerColumn: [65]) == [2])
+        #expect(SparseEngine(peRows: 64, lines: 2).columnCycles(keptPerColumn: [65], tokens: 1) == [2])
     }
 }

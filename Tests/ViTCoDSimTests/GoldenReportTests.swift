@@ -24,11 +24,12 @@ import Traces
     }
 
     static func report(model: CycleModel, quirks: ReferenceQuirks = .none, tokens: Int = 2048,
-                       format: SparseFormat = .bitmap, order: (([LayerWorkload]) -> [LayerWorkload]) = { $0 }) -> String {
+                       format: SparseFormat = .bitmap, mapper: MapperKind = .fixed,
+                       order: (([LayerWorkload]) -> [LayerWorkload]) = { $0 }) -> String {
         var config = HardwareConfig()
         config.tokens = tokens
         config.sparseFormat = format
-        let simulator = Simulator(config: config, model: model, quirks: quirks)
+        let simulator = Simulator(config: config, model: model, quirks: quirks, mapper: mapper)
         return ReportFormat.csv(SimulationSummary(layers: order(workloads()).map { simulator.simulate($0) }))
     }
 

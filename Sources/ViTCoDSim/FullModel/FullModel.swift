@@ -34,7 +34,9 @@ public struct FullRun: Equatable, Sendable {
     public var memoryCycles: Int
     public var traffic: TrafficBytes
     public var ladder: BoundLadder
-    public var tiling: Tiling
+    /// How the run was mapped onto the array.
+    public var mapping: Mapping
+    public var tiling: Tiling { mapping.tiling }
     /// Useful MACs / (cycles × PEs).
     public var peUtilisation: Double
 
@@ -46,14 +48,74 @@ public struct FullModelResult: Equatable, Sendable {
     public var tokens: Int
     public var sparse: FullRun
     public var dense: FullRun
+    /// Present when the mapper chose the sparse run's mapping.
+    public var search: MappingSearchReport?
     public var speedup: Double { Double(dense.cycles) / Double(sparse.cycles) }
 }
 
-/// The cycle-level model with a memory system: the layer is tiled to the buffers and played step by
-/// step against the DRAM channel (`MemoryPipeline`), each step costed on the engines' PE lines with
-/// the real per-column counts of kept weights (`DenseEngine`, `SparseEngine`). The dense/sparse
-/// partition and PE split come from the (fixed) compute model. The dense baseline is the same
-/// machinery with every column on the dense engine and weights stored as plain values.
+/// What the full model needs of a layer's mask, computed once and shared by every mapping played
+/// on it: kept weights per column, per column within each tile of `peRows` rows (coarsened on
+/// demand for taller row tiles), and the N:M group structure.
+final class LayerGeometry {
+    let mask: KeepMask
+    let counts: [Int]
+    let fine: RowTileCounts
+    /// M of an N:M trace (0 otherwise).
+    let groupSize: Int
+    private var coarse: [Int: RowTileCounts] = [:]
+    private var cachedSlots: Int?
+
+    init(mask: KeepMask, peRows: Int, groupSize: Int) {
+        self.mask = mask
+        counts = mask.columnCounts()
+        fine = RowTileCounts(mask: mask, tileRows: peRows)
+        self.groupSize = groupSize
+    }
+
+    var rows: Int { mask.rows }
+    var cols: Int { mask.cols }
+
+    /// Columns fullest first (ties: lower index): the order in which partitions send columns to the
+    /// dense engine.
+    private(set) lazy var fullestFirst: [Int] = (0..<cols).sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
+
+    /// Column counts per row tile of `rowTile` rows (a multiple of the fine tile, or all rows).
+    func rowTiles(_ rowTile: Int) -> RowTileCounts {
+        let factor = ceilDiv(min(rowTile, rows), fine.tileRows)
+        if let tiles = coarse[factor] { return tiles }
+        let tiles = fine.coarsened(by: factor)
+        coarse[factor] = tiles
+        return tiles
+    }
+
+    /// Kept positions the N:M datapath must hold per group: the most any row keeps in any aligned
+    /// group of `groupSize` columns (nil unless the layer is cut into such groups).
+    var structuredSlots: Int? {
+        guard groupSize > 1, cols % groupSize == 0 else { return nil }
+        if let cachedSlots { return cachedSlots }
+        var slots = 0
+        for row in 0..<rows {
+            for group in stride(from: 0, to: cols, by: groupSize) {
+                var kept = 0
+                for column in group..<group + groupSize where mask[row, column] { kept += 1 }
+                slots = max(slots, kept)
+            }
+            if slots == groupSize { break }
+        }
+        cachedSlots = slots
+        return slots
+    }
+}
+
+/// The cycle-level model with a memory system: a layer, under a given `Mapping`, is tiled to the
+/// buffers and played step by step against the DRAM channel (`MemoryPipeline`), each step costed
+/// on the engines' PE lines with the real per-column counts of kept weights (`DenseEngine`,
+/// `SparseEngine`).
+///
+/// `simulate` is the fixed mapping: the dense/sparse partition and PE split of the (fixed) compute
+/// model, lines along rows, the `Tiler`'s tile sizes, nothing kept on chip across blocks, the
+/// config's sparse format. The dense baseline is the same machinery with every column on the dense
+/// engine and weights stored as plain values. `Mapper` searches the mappings instead.
 public struct FullModel: Sendable {
     public var config: HardwareConfig
 
@@ -65,44 +127,60 @@ public struct FullModel: Sendable {
     /// (needed by the `nm` format).
     public func simulate(_ mask: KeepMask, projection: Projection, compute: ComputeModelResult,
                          valueBits: Int? = nil, groupSize: Int = 0) -> FullModelResult {
+        let layer = LayerGeometry(mask: mask, peRows: config.peRows, groupSize: groupSize)
         let tiles = ComputeModel.columnTiles(rows: mask.rows, cols: mask.cols, projection: projection)
-        let counts = mask.columnCounts()
-        let sparseSegments = zip(tiles, compute.tiles).map { Segment(columns: $0, counts: counts, split: $1) }
-        let denseSegments = tiles.map { Segment(allDense: $0, peColumns: config.peColumns) }
-        let bits = valueBits ?? config.valueBits
-        let kept = mask.nonzeroCount
-        let sparse = run(mask: mask, segments: sparseSegments, valueBits: bits, groupSize: groupSize,
-                         usefulMACs: kept, splitBound: splitBound(compute.tiles, rows: mask.rows))
-        let dense = run(mask: mask, segments: denseSegments, valueBits: config.valueBits, groupSize: groupSize,
-                        usefulMACs: mask.count, splitBound: Double(mask.count) / Double(config.totalPEs))
-        return FullModelResult(tokens: config.tokens, sparse: sparse, dense: dense)
+        let sparse = fixedMapping(layer, partitions: zip(tiles, compute.tiles).map {
+            ColumnPartition(columns: $0, denseColumns: $1.denseColumns, densePEColumns: $1.densePEColumns)
+        })
+        let dense = fixedMapping(layer, partitions: tiles.map {
+            ColumnPartition(columns: $0, denseColumns: $0.count, densePEColumns: config.peColumns)
+        })
+        return FullModelResult(tokens: config.tokens,
+                               sparse: play(sparse, on: layer, valueBits: valueBits ?? config.valueBits),
+                               dense: play(dense, on: layer, valueBits: config.valueBits, baseline: true))
     }
 
-    /// Per-token cycles of the engine split with no rounding: Σ over tiles of the slower engine.
-    func splitBound(_ splits: [EngineSplit], rows: Int) -> Double {
-        splits.reduce(0) { total, split in
-            let dense = split.densePEColumns > 0
-                ? Double(rows * split.denseColumns) / Double(split.densePEColumns * config.peRows) : 0
-            let sparse = split.sparsePEColumns > 0
-                ? Double(split.sparseKept) / Double(split.sparsePEColumns * config.peRows) : 0
+    /// The fixed mapping of a partition: tiles from the `Tiler`, lines along rows, streaming.
+    func fixedMapping(_ layer: LayerGeometry, partitions: [ColumnPartition]) -> Mapping {
+        let segments = partitions.map { Segment($0, counts: layer.counts, peColumns: config.peColumns) }
+        let (tiling, _) = Tiler(config: config, segments: segments, groupSize: layer.groupSize)
+            .choose(rows: layer.rows, cols: layer.cols, fine: layer.fine)
+        return Mapping(partitions: partitions, rowTile: tiling.rowTile, tokenTile: tiling.tokenTile, format: config.sparseFormat)
+    }
+
+    /// Per-token cycles of the engine split with no rounding: Σ over segments of the slower engine.
+    func splitBound(_ segments: [Segment], counts: [Int], rows: Int) -> Double {
+        segments.reduce(0) { total, segment in
+            let dense = segment.densePEColumns > 0
+                ? Double(rows * segment.denseEngineColumns) / Double(segment.densePEColumns * config.peRows) : 0
+            let sparseKept = segment.sparseColumns.reduce(0) { $0 + counts[$1] }
+            let sparse = segment.sparsePEColumns > 0
+                ? Double(sparseKept) / Double(segment.sparsePEColumns * config.peRows) : 0
             return total + max(dense, sparse)
         }
     }
 
-    private func run(mask: KeepMask, segments: [Segment], valueBits: Int, groupSize: Int,
-                     usefulMACs: Int, splitBound: Double) -> FullRun {
+    /// Plays `mapping` on the layer cycle by cycle; `baseline` plays it as the unpruned layer.
+    func play(_ mapping: Mapping, on layer: LayerGeometry, valueBits: Int, baseline: Bool = false) -> FullRun {
         let tokens = config.tokens
-        let format = segments.allSatisfy({ $0.sparseColumns.isEmpty }) ? SparseFormat.bitmap : config.sparseFormat
-        let planner = StepPlanner(config: config, valueBits: valueBits, format: format,
-                                  totalRows: mask.rows, groupSize: groupSize)
-        let fine = RowTileCounts(mask: mask, tileRows: config.peRows)
-        let (tiling, rowTiles) = Tiler(config: config, segments: segments, groupSize: groupSize)
-            .choose(rows: mask.rows, cols: mask.cols, fine: fine)
+        let segments: [Segment]
+        if mapping.structured, let slots = layer.structuredSlots {
+            segments = [Segment(structured: 0..<layer.cols, groupSize: layer.groupSize, slots: slots, peColumns: config.peColumns)]
+        } else {
+            precondition(!mapping.structured, "the N:M datapath needs an N:M layer")
+            segments = mapping.partitions.map { Segment($0, counts: layer.counts, peColumns: config.peColumns) }
+        }
+        let format = mapping.structured ? SparseFormat.nm
+            : segments.allSatisfy({ $0.sparseColumns.isEmpty }) ? SparseFormat.bitmap : mapping.format
+        let planner = StepPlanner(config: config, valueBits: valueBits, format: format, totalRows: layer.rows,
+                                  groupSize: layer.groupSize, denseLines: mapping.denseLines, sparseLines: mapping.sparseLines)
+        let rowTiles = layer.rowTiles(mapping.rowTile)
         let rowTileCount = rowTiles.counts.count
         let activationBytes = Double(config.activationBits) / 8
 
-        // Steps depend on the token tile only through the input-buffer bound; plan once per size.
-        let tokenTiles = stride(from: 0, to: tokens, by: tiling.tokenTile).map { min(tiling.tokenTile, tokens - $0) }
+        // Steps depend on the token tile through the input-buffer bound and the engines' cycles;
+        // plan once per size.
+        let tokenTiles = stride(from: 0, to: tokens, by: mapping.tokenTile).map { min(mapping.tokenTile, tokens - $0) }
         var plans: [Int: [[[Step]]]] = [:]  // token tile → row tile → segment → steps
         for size in Set(tokenTiles) {
             plans[size] = (0..<rowTileCount).map { tile in
@@ -111,42 +189,59 @@ public struct FullModel: Sendable {
             }
         }
 
+        // What stays on chip across blocks.
+        let inputsStay = mapping.loopOrder == .inputsStay
+            && Double(mapping.tokenTile * layer.cols) * activationBytes <= config.inputBufferKiB * 1024
+        let weightsStay: [Bool] = plans[tokenTiles[0]]!.map { tile in
+            guard mapping.loopOrder == .weightsStay else { return false }
+            let steps = tile.joined()
+            return steps.reduce(0) { $0 + $1.valueBytes } <= config.weightBufferKiB * 1024
+                && steps.reduce(0) { $0 + $1.metadataBytes } <= config.indexBufferKiB * 1024
+        }
+        let blocks: [(tokenTile: Int, rowTile: Int)] = mapping.loopOrder.rowTilesOuter
+            ? (0..<rowTileCount).flatMap { tile in tokenTiles.indices.map { ($0, tile) } }
+            : tokenTiles.indices.flatMap { tokenIndex in (0..<rowTileCount).map { (tokenIndex, $0) } }
+
         // The real machine, and the same schedule with infinite bandwidth (engines alone).
         var pipeline = MemoryPipeline(bytesPerCycle: config.dramBytesPerCycle)
         var engines = MemoryPipeline(bytesPerCycle: .infinity)
         var traffic = TrafficBytes()
-        for tokenTile in tokenTiles {
-            for (tile, steps) in plans[tokenTile]!.enumerated() {
-                for (segmentIndex, segmentSteps) in steps.enumerated() {
-                    if segments.count > 1 || (tokenTile == tokenTiles[0] && tile == 0) {
-                        pipeline.reconfigure(sparseLines: segments[segmentIndex].sparsePEColumns)
-                        engines.reconfigure(sparseLines: segments[segmentIndex].sparsePEColumns)
-                    }
-                    for step in segmentSteps {
-                        let inputs = Double(tokenTile * step.inputColumns) * activationBytes
-                        traffic.weightValues += step.valueBytes
-                        traffic.weightMetadata += step.metadataBytes
-                        traffic.inputs += inputs
-                        pipeline.run(step, loading: step.valueBytes + step.metadataBytes + inputs, tokens: tokenTile)
-                        engines.run(step, loading: 0, tokens: tokenTile)
-                    }
+        for (index, block) in blocks.enumerated() {
+            let tokenTile = tokenTiles[block.tokenTile]
+            let loadInputs = !(inputsStay && block.rowTile > 0)
+            let loadWeights = !(weightsStay[block.rowTile] && block.tokenTile > 0)
+            for (segmentIndex, segmentSteps) in plans[tokenTile]![block.rowTile].enumerated() {
+                if segments.count > 1 || index == 0 {
+                    pipeline.reconfigure(sparseLines: segments[segmentIndex].sparsePEColumns)
+                    engines.reconfigure(sparseLines: segments[segmentIndex].sparsePEColumns)
                 }
-                let outputs = Double(tokenTile * rowTiles.rows(inTile: tile)) * activationBytes
-                traffic.outputs += outputs
-                pipeline.writeBack(bytes: outputs)
-                engines.writeBack(bytes: outputs)
+                for step in segmentSteps {
+                    let inputs = loadInputs ? Double(tokenTile * step.inputColumns) * activationBytes : 0
+                    let values = loadWeights ? step.valueBytes : 0, metadata = loadWeights ? step.metadataBytes : 0
+                    traffic.weightValues += values
+                    traffic.weightMetadata += metadata
+                    traffic.inputs += inputs
+                    pipeline.run(step, loading: values + metadata + inputs)
+                    engines.run(step, loading: 0)
+                }
             }
+            let outputs = Double(tokenTile * rowTiles.rows(inTile: block.rowTile)) * activationBytes
+            traffic.outputs += outputs
+            pipeline.writeBack(bytes: outputs)
+            engines.writeBack(bytes: outputs)
         }
         let cycles = pipeline.finish()
         let computeCycles = engines.finish()
+        // The dense baseline counts every MAC as useful: it is the unpruned layer.
+        let usefulMACs = baseline ? layer.mask.count : layer.mask.nonzeroCount
         let peak = ceilDiv(usefulMACs * tokens, config.totalPEs)
-        let split = Int((splitBound * Double(tokens)).rounded(.up))
+        let split = Int((splitBound(segments, counts: layer.counts, rows: layer.rows) * Double(tokens)).rounded(.up))
         return FullRun(
             cycles: cycles, computeCycles: computeCycles, memoryCycles: Int(pipeline.channelBusy.rounded(.up)),
             traffic: traffic,
             ladder: BoundLadder(peak: peak, engineSplit: split, mapping: engines.engines.mappingBound,
                                 imbalance: computeCycles, bandwidth: cycles),
-            tiling: tiling,
+            mapping: mapping,
             peUtilisation: cycles > 0 ? Double(usefulMACs) * Double(tokens) / (Double(cycles) * Double(config.totalPEs)) : 0)
     }
 }

@@ -25,14 +25,14 @@ struct MemoryPipeline {
 
     mutating func reconfigure(sparseLines: Int) { engines.reconfigure(sparseLines: sparseLines) }
 
-    /// Loads `bytes`, then runs `step` for `tokens` tokens.
-    mutating func run(_ step: Step, loading bytes: Double, tokens: Int) {
+    /// Loads `bytes`, then runs `step`.
+    mutating func run(_ step: Step, loading bytes: Double) {
         let slotFree = stepEnds.older
         drainWrites(readyBy: max(channelFree, slotFree))
         let loadStart = max(channelFree, slotFree)
         let loadEnd = loadStart + transfer(bytes)
         channelFree = loadEnd
-        let end = engines.run(step, ready: loadEnd, tokens: tokens)
+        let end = engines.run(step, ready: loadEnd)
         blockEnd = max(blockEnd, end)
         stepEnds = (stepEnds.newer, end)
     }

@@ -1,18 +1,21 @@
-/// One step of a block: the columns both engines work on while the next step's data streams in.
+/// One step of a block: the columns both engines work on while the next step's data streams in,
+/// costed for one token tile.
 struct Step {
-    var denseColumns = 0
-    var sparseColumns = 0
+    var inputColumns = 0
     var keptWeights = 0
-    /// Bytes of weight values and of sparse-format metadata (independent of the token tile).
+    /// Bytes of weight values and of format metadata (independent of the token tile).
     var valueBytes = 0.0
     var metadataBytes = 0.0
-    /// Dense-engine cycles per token.
-    var denseCyclesPerToken = 0
-    /// Sparse-engine cycles per token of each non-empty column, in issue order.
+    /// Dense-engine cycles for the token tile.
+    var denseCycles = 0
+    /// Sparse engine, lines along rows: cycles of each non-empty column for the token tile, handed
+    /// in order to whichever line frees first.
     var sparseColumnCycles: [Int] = []
+    /// Sparse engine, lines along tokens: the step's kept weights dealt evenly to the lines, which
+    /// run in lock step.
+    var sparseLockstepCycles = 0
 
-    var sparseFolds: Int { sparseColumnCycles.reduce(0, +) }
-    var inputColumns: Int { denseColumns + sparseColumns }
+    var sparseWork: Int { sparseColumnCycles.reduce(0, +) }
 }
 
 /// Cuts the columns of one row tile into steps that fit the buffers, and costs each step.
@@ -22,11 +25,14 @@ struct StepPlanner {
     let format: SparseFormat
     let totalRows: Int
     let groupSize: Int
+    var denseLines = LineDimension.rows
+    var sparseLines = LineDimension.rows
 
     func steps(segment: Segment, counts: [Int32], rows: Int, tokenTile: Int) -> [Step] {
         let dense = segment.denseColumns, sparse = segment.sparseColumns
-        let denseEngine = DenseEngine(peRows: config.peRows, peColumns: segment.densePEColumns)
-        let sparseEngine = SparseEngine(peRows: config.peRows)
+        let unit = segment.denseUnit
+        let denseEngine = DenseEngine(peRows: config.peRows, peColumns: segment.densePEColumns, lines: denseLines)
+        let sparseEngine = SparseEngine(peRows: config.peRows, lines: segment.sparsePEColumns, along: sparseLines)
         let halfWeights = config.weightBufferKiB * 1024 / 2
         let halfInputs = config.inputBufferKiB * 1024 / 2
         let halfIndex = config.indexBufferKiB * 1024 / 2
@@ -34,15 +40,17 @@ struct StepPlanner {
         func step(_ denseSlice: ArraySlice<Int>, _ sparseSlice: ArraySlice<Int>) -> Step {
             let keptPerColumn = sparseSlice.lazy.map { Int(counts[$0]) }
             let kept = keptPerColumn.reduce(0, +)
-            let metadataBits = sparseSlice.isEmpty ? 0 : format.metadataBits(
+            let sparseMetadata = sparseSlice.isEmpty ? 0 : format.metadataBits(
                 rows: rows, columns: sparseSlice.count, kept: kept, totalRows: totalRows,
                 groupSize: groupSize, pointerBits: config.pointerBits)
+            let engineColumns = denseSlice.count * unit.engineColumns
             return Step(
-                denseColumns: denseSlice.count, sparseColumns: sparseSlice.count, keptWeights: kept,
-                valueBytes: Double((denseSlice.count * rows + kept) * valueBits) / 8,
-                metadataBytes: Double(metadataBits) / 8,
-                denseCyclesPerToken: denseEngine.cyclesPerToken(rows: rows, columns: denseSlice.count),
-                sparseColumnCycles: sparseEngine.columnCycles(keptPerColumn: keptPerColumn))
+                inputColumns: denseSlice.count * unit.inputs + sparseSlice.count, keptWeights: kept,
+                valueBytes: Double((engineColumns * rows + kept) * valueBits) / 8,
+                metadataBytes: Double(sparseMetadata + denseSlice.count * rows * unit.metadataBitsPerRow) / 8,
+                denseCycles: denseEngine.cycles(rows: rows, columns: engineColumns, tokens: tokenTile),
+                sparseColumnCycles: sparseEngine.columnCycles(keptPerColumn: keptPerColumn, tokens: tokenTile),
+                sparseLockstepCycles: sparseEngine.lockstepCycles(kept: kept, tokens: tokenTile))
         }
 
         func fits(_ step: Step) -> Bool {
@@ -65,7 +73,7 @@ struct StepPlanner {
         // Prefer dense chunks that are whole multiples q of the dense engine's PE columns (no fold
         // across steps), with the sparse columns spread over the same number of steps.
         if !dense.isEmpty, segment.densePEColumns > 0 {
-            let width = segment.densePEColumns
+            let width = max(1, segment.densePEColumns / unit.engineColumns)
             var q = max(1, dense.count / (width * fewest))
             while q >= 1 {
                 let count = ceilDiv(dense.count, width * q)

@@ -32,6 +32,10 @@ public struct HardwareConfig: Codable, Equatable, Sendable {
     public var pointerBits = 32
     /// Tokens M of the workload: 1 = one decode step (matrix-vector), 2048 = a prefill.
     public var tokens = 2048
+    /// A structured-sparsity datapath on the dense engine (as sparse tensor cores): N:M layers run
+    /// compressed to their kept slots, a small multiplexer per PE picking each slot's input from its
+    /// group of M. ViTCoD has none, so it is off by default.
+    public var nmDatapath = false
 
     public init() {}
 
@@ -91,7 +95,7 @@ public struct HardwareConfig: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case peRows, peColumns, clockMHz, dramGBps, weightBufferKiB, inputBufferKiB, indexBufferKiB,
-             outputBufferKiB, valueBits, activationBits, accumulatorBits, sparseFormat, pointerBits, tokens
+             outputBufferKiB, valueBits, activationBits, accumulatorBits, sparseFormat, pointerBits, tokens, nmDatapath
     }
 
     public init(from decoder: any Decoder) throws {
@@ -116,6 +120,7 @@ public struct HardwareConfig: Codable, Equatable, Sendable {
         sparseFormat = try values.decodeIfPresent(SparseFormat.self, forKey: .sparseFormat) ?? defaults.sparseFormat
         pointerBits = try values.decodeIfPresent(Int.self, forKey: .pointerBits) ?? defaults.pointerBits
         tokens = try values.decodeIfPresent(Int.self, forKey: .tokens) ?? defaults.tokens
+        nmDatapath = try values.decodeIfPresent(Bool.self, forKey: .nmDatapath) ?? defaults.nmDatapath
     }
 
     private struct AnyKey: CodingKey {

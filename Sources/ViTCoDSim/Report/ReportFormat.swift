@@ -15,10 +15,19 @@ public enum ReportFormat {
         "ladder_mapping", "ladder_imbalance", "ladder_bandwidth", "dense_columns", "dense_pe_columns",
         "token_tile", "row_tile",
     ]
+    /// Added when the mapper chose the mapping.
+    static let mappingColumns = [
+        "dense_lines", "sparse_lines", "loop_order", "sparse_format", "nm_datapath", "fixed_cycles",
+        "gain_over_fixed", "candidates", "plays", "gap", "fell_back_to_dense",
+    ]
+
+    static func columns(_ summary: SimulationSummary) -> [String] {
+        guard let first = summary.layers.first, first.model == .full else { return computeColumns }
+        return first.full?.search != nil ? fullColumns + mappingColumns : fullColumns
+    }
 
     public static func csv(_ summary: SimulationSummary) -> String {
-        let model = summary.layers.first?.model ?? .full
-        var lines = [(model == .full ? fullColumns : computeColumns).joined(separator: ",")]
+        var lines = [columns(summary).joined(separator: ",")]
         for layer in summary.layers {
             lines.append(row(layer).joined(separator: ","))
         }
@@ -40,13 +49,22 @@ public enum ReportFormat {
                 densePE, tiles.map { String($0.sparsePEColumns) }.joined(separator: "/"), String(tiles.count),
             ]
         }
-        let run = full.sparse
-        return common + [
+        let run = full.sparse, mapping = run.mapping
+        let row = common + [
             run.isMemoryBound ? "memory" : "compute", String(run.computeCycles), String(run.memoryCycles),
             fixed(run.peUtilisation, 6), fixed(run.traffic.weightValues, 1), fixed(run.traffic.weightMetadata, 1),
             fixed(run.traffic.inputs, 1), fixed(run.traffic.outputs, 1), String(run.ladder.peak),
             String(run.ladder.engineSplit), String(run.ladder.mapping), String(run.ladder.imbalance),
-            String(run.ladder.bandwidth), denseColumns, densePE, String(run.tiling.tokenTile), String(run.tiling.rowTile),
+            String(run.ladder.bandwidth), String(mapping.denseColumns),
+            mapping.partitions.map { String($0.densePEColumns) }.joined(separator: "/"),
+            String(run.tiling.tokenTile), String(run.tiling.rowTile),
+        ]
+        guard let search = full.search else { return row }
+        return row + [
+            mapping.denseLines.rawValue, mapping.sparseLines.rawValue, mapping.loopOrder.rawValue,
+            mapping.hasSparseColumns ? mapping.format.rawValue : "none", mapping.structured ? "1" : "0",
+            String(search.fixedCycles), fixed(search.gain(over: run.cycles), 6), String(search.candidates),
+            String(search.plays), fixed(search.gap, 6), search.fellBackToDense ? "1" : "0",
         ]
     }
 
@@ -58,11 +76,15 @@ public enum ReportFormat {
 
     public static func json(_ summary: SimulationSummary, config: HardwareConfig, trace: String?) -> String {
         let model = summary.layers.first?.model ?? .full
-        let columns = model == .full ? fullColumns : computeColumns
+        let columns = columns(summary)
         let document = JSONDocument(
             trace: trace, model: model.rawValue, hardware: config,
             wholeModel: .init(denseCycles: summary.denseCycles, sparseCycles: summary.sparseCycles,
                               speedup: summary.speedup),
+            mapper: summary.fixedMappingCycles.map {
+                .init(fixedMappingCycles: $0, gainOverFixed: Double($0) / Double(summary.sparseCycles),
+                      layersFallingBackToDense: summary.layersFallingBackToDense, largestGap: summary.largestSearchGap)
+            },
             projections: summary.projections.map {
                 .init(projection: $0.projection.rawValue, layers: $0.layers, sparsity: $0.sparsity,
                       meanSpeedup: $0.meanSpeedup, minSpeedup: $0.minSpeedup, maxSpeedup: $0.maxSpeedup,
@@ -81,6 +103,12 @@ public enum ReportFormat {
             var sparseCycles: Int
             var speedup: Double
         }
+        struct Mapper: Encodable {
+            var fixedMappingCycles: Int
+            var gainOverFixed: Double
+            var layersFallingBackToDense: Int
+            var largestGap: Double
+        }
         struct Projection: Encodable {
             var projection: String
             var layers: Int
@@ -94,6 +122,8 @@ public enum ReportFormat {
         var model: String
         var hardware: HardwareConfig
         var wholeModel: WholeModel
+        /// Present when the mapper chose the mappings (each layer's is in its columns).
+        var mapper: Mapper?
         var projections: [Projection]
         /// Per layer, the CSV columns as strings (exact, fixed precision).
         var layers: [[String: String]]

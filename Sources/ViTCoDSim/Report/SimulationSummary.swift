@@ -21,6 +21,16 @@ public struct SimulationSummary: Sendable, Equatable {
     /// Σ dense cycles / Σ sparse cycles over all layers simulated.
     public var speedup: Double { Double(denseCycles) / Double(sparseCycles) }
 
+    /// Mapper: Σ cycles of the fixed mapping over the layers (nil unless the mapper ran).
+    public var fixedMappingCycles: Int? {
+        guard layers.allSatisfy({ $0.full?.search != nil }), !layers.isEmpty else { return nil }
+        return layers.reduce(0) { $0 + $1.full!.search!.fixedCycles }
+    }
+    /// Mapper: layers whose best mapping runs them unpruned (sparsity does not pay there).
+    public var layersFallingBackToDense: Int { layers.filter { $0.full?.search?.fellBackToDense == true }.count }
+    /// Mapper: the largest unproven gap of any layer.
+    public var largestSearchGap: Double { layers.compactMap { $0.full?.search?.gap }.max() ?? 0 }
+
     /// The summary of one projection type, if any of its layers was simulated.
     public func projection(_ projection: Projection) -> ProjectionSummary? {
         projections.first { $0.projection == projection }

@@ -47,17 +47,24 @@ struct BenchSimulate: ParsableCommand {
             var config = HardwareConfig()
             config.tokens = count
             try config.validate()
-            try measure("full model, M = \(count)", layers: layers, simulator: Simulator(config: config, model: .full))
+            let fixed = try measure("full, M = \(count), fixed", layers: layers,
+                                    simulator: Simulator(config: config, model: .full, mapper: .fixed))
+            let mapped = try measure("full, M = \(count), mapper", layers: layers,
+                                     simulator: Simulator(config: config, model: .full, mapper: .search))
+            print(String(format: "  mapper / fixed time: %.2f×", mapped / fixed))
         }
     }
 
-    private func measure(_ name: String, layers: [LayerWorkload], simulator: Simulator) throws {
+    /// Seconds to simulate every layer on all cores.
+    @discardableResult
+    private func measure(_ name: String, layers: [LayerWorkload], simulator: Simulator) throws -> Double {
         let start = Date()
         let reports = concurrentMap(layers.count) { simulator.simulate(layers[$0]) }
         let seconds = Date().timeIntervalSince(start)
         let summary = SimulationSummary(layers: reports)
-        print(name.padding(toLength: 24, withPad: " ", startingAt: 0)
+        print(name.padding(toLength: 26, withPad: " ", startingAt: 0)
             + String(format: "%8.2f s  %8.1f layers/s  whole-model speedup %.3f×", seconds, Double(layers.count) / seconds, summary.speedup))
+        return seconds
     }
 
     private func loadLayers() throws -> (String, [LayerWorkload], Double) {

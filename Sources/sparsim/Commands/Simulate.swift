@@ -43,6 +43,8 @@ struct Simulate: ParsableCommand {
 
     @OptionGroup var hardware: HardwareOptions
 
+    @OptionGroup var mapping: MapperFlags
+
     @Option(help: "Output: table, csv or json.")
     var format: OutputFormat = .table
 
@@ -76,13 +78,13 @@ struct Simulate: ParsableCommand {
         let reader = try TraceReader(path: path)
         let selected = try select(from: reader)
         let groupSize = try SparseFormatCheck.groupSize(for: reader.metadata.pattern, format: config.sparseFormat, path: path)
-        let simulator = Simulator(config: config, model: model, search: split, quirks: quirks)
+        let simulator = mapping.simulator(config: config, model: model, split: split, quirks: quirks, format: hardware.sparseFormat)
 
-        let findCrossover = crossover, search = split
+        let findCrossover = crossover
         let outcomes = try reader.mapLayers(selected, label: "simulating") { layer in
             let workload = LayerWorkload(id: layer.id, mask: layer.mask, valueBits: layer.quantization?.bits)
             let report = simulator.simulate(workload, groupSize: groupSize)
-            return (report, findCrossover ? Self.computeBoundFrom(workload, config: config, search: search, groupSize: groupSize) : nil)
+            return (report, findCrossover ? Self.computeBoundFrom(workload, simulator: simulator, groupSize: groupSize) : nil)
         }
         let reports = outcomes.map(\.0)
         let crossovers = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.0.id, $0.1) })
@@ -131,12 +133,12 @@ struct Simulate: ParsableCommand {
     }
 
     /// Smallest power-of-two token count at which the sparse layer is compute-bound (nil: none up to 16384).
-    private static func computeBoundFrom(_ workload: LayerWorkload, config: HardwareConfig, search: SplitSearch,
-                                         groupSize: Int) -> Int? {
-        var probe = config
+    private static func computeBoundFrom(_ workload: LayerWorkload, simulator: Simulator, groupSize: Int) -> Int? {
+        var probe = simulator.config
         for exponent in 0...14 {
             probe.tokens = 1 << exponent
-            let report = Simulator(config: probe, model: .full, search: search).simulate(workload, groupSize: groupSize)
+            let report = Simulator(config: probe, model: .full, search: simulator.search, mapper: simulator.mapperKind,
+                                   mapperOptions: simulator.mapperOptions).simulate(workload, groupSize: groupSize)
             if let full = report.full, !full.sparse.isMemoryBound { return probe.tokens }
         }
         return nil

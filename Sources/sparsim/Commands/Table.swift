@@ -47,7 +47,7 @@ struct Table: ParsableCommand {
             return
         }
         let sidecarPath = SpeedupTable.sidecarPath(for: out)
-        try emit(table.sidecar(config: config, split: options.split), to: sidecarPath)
+        try emit(table.sidecar(config: config, split: options.split, mapper: options.mapping.mapper), to: sidecarPath)
         try emit(csv, to: out)
         print("wrote \(out) (\(csv.split(separator: "\n").count - 1) rows) and \(sidecarPath)")
     }

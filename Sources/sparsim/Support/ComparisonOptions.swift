@@ -8,12 +8,15 @@ struct ComparisonOptions: ParsableArguments {
 
     @OptionGroup var hardware: HardwareOptions
 
+    @OptionGroup var mapping: MapperFlags
+
     @Option(help: "Also draw an SVG: speedup per projection per method (both cycle models) and per-layer sparsity heat maps.")
     var plot: String?
 
     func evaluate(_ traces: [String]) throws -> (HardwareConfig, [MethodEvaluation]) {
         let config = try hardware.resolve()
-        let evaluations = try MethodEvaluation.evaluateAll(traces, config: config, split: split)
+        let simulator = mapping.simulator(config: config, model: .full, split: split, format: hardware.sparseFormat)
+        let evaluations = try MethodEvaluation.evaluateAll(traces, simulator: simulator)
         if let plot {
             try emit(ComparisonPlot(evaluations: evaluations, config: config).svg(), to: plot)
         }

@@ -27,10 +27,9 @@ struct MethodEvaluation {
     /// `perplexity 68.28 (16 × 512)`-style text, or nil when the run did not evaluate.
     var perplexity: Double? { metrics["perplexity"] }
 
-    static func evaluate(_ reader: TraceReader, config: HardwareConfig, split: SplitSearch) throws -> MethodEvaluation {
+    static func evaluate(_ reader: TraceReader, simulator: Simulator) throws -> MethodEvaluation {
         let path = reader.path
-        let groupSize = try SparseFormatCheck.groupSize(for: reader.metadata.pattern, format: config.sparseFormat, path: path)
-        let simulator = Simulator(config: config, model: .full, search: split)
+        let groupSize = try SparseFormatCheck.groupSize(for: reader.metadata.pattern, format: simulator.config.sparseFormat, path: path)
         let outcomes = try reader.mapLayers(reader.layers, label: "simulating \(URL(fileURLWithPath: path).lastPathComponent)") { layer in
             let report = simulator.simulate(LayerWorkload(id: layer.id, mask: layer.mask, valueBits: layer.quantization?.bits), groupSize: groupSize)
             let pruned = layer.mask.rowCounts().map { Double(layer.mask.cols - $0) / Double(layer.mask.cols) }
@@ -59,7 +58,7 @@ struct MethodEvaluation {
 
     /// Evaluates every trace, after checking that they prune the same model (same name, same
     /// layers and shapes), and makes the labels unique.
-    static func evaluateAll(_ paths: [String], config: HardwareConfig, split: SplitSearch) throws -> [MethodEvaluation] {
+    static func evaluateAll(_ paths: [String], simulator: Simulator) throws -> [MethodEvaluation] {
         guard !paths.isEmpty else { throw CLIError("give at least one trace") }
         let readers = try paths.map { try TraceReader(path: $0) }
         let first = readers[0]
@@ -75,7 +74,7 @@ struct MethodEvaluation {
                     + "(or their shapes differ)")
             }
         }
-        var evaluations = try readers.map { try evaluate($0, config: config, split: split) }
+        var evaluations = try readers.map { try evaluate($0, simulator: simulator) }
         for label in Set(evaluations.map(\.label)) {
             let same = evaluations.indices.filter { evaluations[$0].label == label }
             guard same.count > 1 else { continue }

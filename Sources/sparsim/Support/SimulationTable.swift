@@ -13,10 +13,20 @@ struct SimulationTable {
 
     func render() -> String {
         var sections = [header(), layerTable().render()]
+        if summary.fixedMappingCycles != nil { sections.append(mappingTable().render()) }
         if ladder, summary.layers.first?.full != nil { sections.append(ladderTable().render()) }
         sections.append(projectionTable().render())
-        sections.append("whole model (\(summary.layers.count) layers shown): \(Self.times(summary.speedup)) speedup "
-            + "(Σ dense \(summary.denseCycles) / Σ sparse \(summary.sparseCycles) cycles)")
+        var closing = "whole model (\(summary.layers.count) layers shown): \(Self.times(summary.speedup)) speedup "
+            + "(Σ dense \(summary.denseCycles) / Σ sparse \(summary.sparseCycles) cycles)"
+        if let fixed = summary.fixedMappingCycles {
+            let fallbacks = summary.layersFallingBackToDense
+            closing += "\nmapper: \(Self.times(Double(fixed) / Double(summary.sparseCycles))) over the fixed mapping "
+                + "(Σ fixed \(fixed) cycles); "
+                + (fallbacks == 0 ? "no layer falls back to all-dense"
+                    : "\(fallbacks) of \(summary.layers.count) layers run unpruned: sparsity does not pay there")
+                + String(format: "; largest unproven gap %.1f%%", 100 * summary.largestSearchGap)
+        }
+        sections.append(closing)
         return sections.joined(separator: "\n\n")
     }
 
@@ -32,7 +42,9 @@ struct SimulationTable {
             hardware += String(format: ", %.1f GB/s (%.1f B/cycle), buffers weight/input/index/output %g/%g/%g/%g KiB",
                 config.dramGBps, config.dramBytesPerCycle, config.weightBufferKiB, config.inputBufferKiB,
                 config.indexBufferKiB, config.outputBufferKiB)
-                + ", \(config.valueBits)-bit values, \(config.sparseFormat.rawValue) format, M = \(config.tokens) tokens"
+                + ", \(config.valueBits)-bit values, M = \(config.tokens) tokens"
+                + (config.nmDatapath ? ", N:M datapath" : "")
+                + (summary.fixedMappingCycles != nil ? ", mappings searched per layer" : ", fixed mapping, \(config.sparseFormat.rawValue) format")
         }
         return [
             "trace     \(reader.path): \(meta.method) on \(meta.model), target \(meta.targetSparsity) \(meta.pattern)",
@@ -63,6 +75,21 @@ struct SimulationTable {
                 row.append((crossovers[layer.id] ?? nil).map(String.init) ?? "> 16384")
             }
             table.append(row)
+        }
+        return table
+    }
+
+    /// The mapping the mapper chose for each layer, against the fixed one.
+    private func mappingTable() -> TextTable {
+        var table = TextTable(columns: ["block", "projection", "mapping chosen", "fixed cycles", "gain", "plays", "gap"],
+                              rightAligned: [0, 3, 4, 5, 6])
+        for layer in summary.layers {
+            guard let full = layer.full, let search = full.search else { continue }
+            let mapping = search.fellBackToDense ? "all dense (sparsity does not pay): " + full.sparse.mapping.summary
+                                                 : full.sparse.mapping.summary
+            table.append([String(layer.id.block), layer.id.projection.rawValue, mapping, String(search.fixedCycles),
+                          Self.times(search.gain(over: full.sparse.cycles)), String(search.plays),
+                          String(format: "%.1f%%", 100 * search.gap)])
         }
         return table
     }

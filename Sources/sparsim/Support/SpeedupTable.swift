@@ -57,12 +57,14 @@ struct SpeedupTable {
         }
         var hardware: HardwareConfig
         var split: String
+        /// Full model: `search` (each layer's best mapping) or `fixed`.
+        var mapper: String
         var speedup = "Σ dense cycles / Σ sparse cycles over the layers of the row (dense = the same hardware, all weights)"
         var traces: [Source]
     }
 
-    func sidecar(config: HardwareConfig, split: SplitSearch) -> String {
-        let document = Sidecar(hardware: config, split: split.rawValue, traces: evaluations.map {
+    func sidecar(config: HardwareConfig, split: SplitSearch, mapper: MapperKind) -> String {
+        let document = Sidecar(hardware: config, split: split.rawValue, mapper: mapper.rawValue, traces: evaluations.map {
             .init(method: $0.metadata.method, pattern: $0.metadata.pattern.description, trace: $0.path, model: $0.metadata.model,
                   calibrationSamples: $0.metadata.calibrationSamples, calibrationSeqlen: $0.metadata.seqlen)
         })

@@ -1,0 +1,101 @@
+import Testing
+import Traces
+@testable import ViTCoDSim
+
+@Suite struct MapperTests {
+    /// A scaled-down machine (8×8 PEs, buffers of a few hundred bytes) on which small layers have a
+    /// mapspace rich enough to exercise every dimension and small enough to play every candidate.
+    static func small(tokens: Int, scale: Double = 1, nmDatapath: Bool = false) -> HardwareConfig {
+        var config = HardwareConfig()
+        config.peRows = 8
+        config.peColumns = 8
+        config.weightBufferKiB = 0.5 * scale
+        config.inputBufferKiB = 0.5 * scale
+        config.indexBufferKiB = 0.125 * scale
+        config.outputBufferKiB = 1 * scale
+        config.dramGBps = 4  // 8 bytes per cycle: prefill near the compute/memory balance
+        config.tokens = tokens
+        config.nmDatapath = nmDatapath
+        return config
+    }
+
+    static let layers: [(name: String, mask: KeepMask, groupSize: Int)] = [
+        ("uniform 50%", Masks.random(rows: 24, cols: 16, density: 0.5, seed: 1), 0),
+        ("skewed columns", Masks.skewed(rows: 16, cols: 24, seed: 2), 0),
+        ("2:4", { var masks = SyntheticMasks(seed: 3); return masks.mask(rows: 16, cols: 24, sparsity: 0.5, pattern: .nOfM(n: 2, m: 4)) }(), 4),
+    ]
+    static let tokenCounts = [1, 10, 40]
+
+    struct Exhaustive {
+        let space: Mapspace
+        let runs: [(candidate: Candidate, run: FullRun)]
+        /// The best by the mapper's own rule: cycles, then bytes.
+        var best: FullRun { runs.map(\.run).min { ($0.cycles, $0.traffic.total) < ($1.cycles, $1.traffic.total) }! }
+    }
+
+    /// Every candidate of each small layer's space, played: computed once, shared by the tests.
+    /// (Read-only after it is built; only one test plays on its spaces.)
+    nonisolated(unsafe) static let exhaustive: [[Exhaustive]] = layers.map { layer in
+        tokenCounts.map { tokens in
+            let config = small(tokens: tokens, nmDatapath: layer.groupSize > 0)
+            let geometry = LayerGeometry(mask: layer.mask, peRows: config.peRows, groupSize: layer.groupSize)
+            let space = Mapspace(config: config, layer: geometry, valueBits: 16, formats: nil, extraDenseColumns: [], allDenseOnly: false)
+            let model = FullModel(config: config)
+            let runs = MappingBounds(space: space).candidates().map { ($0, model.play($0.mapping(in: space), on: geometry, valueBits: 16)) }
+            return Exhaustive(space: space, runs: runs)
+        }
+    }
+
+    @Test func boundsNeverExceedPlayedCycles() {
+        for (layerIndex, layer) in Self.layers.enumerated() {
+            for (tokenIndex, tokens) in Self.tokenCounts.enumerated() {
+                let all = Self.exhaustive[layerIndex][tokenIndex]
+                #expect(all.runs.count > 200, "\(layer.name), M = \(tokens): \(all.runs.count) candidates")
+                var violations = 0
+                for (candidate, run) in all.runs where candidate.bound > Double(run.cycles) {
+                    violations += 1
+                    if violations <= 3 {
+                        Issue.record("\(layer.name), M = \(tokens): bound \(candidate.bound) > \(run.cycles) for \(run.mapping.summary)")
+                    }
+                }
+                #expect(violations == 0)
+            }
+        }
+    }
+
+    @Test func prunedSearchFindsTheExhaustiveOptimum() {
+        for (layerIndex, layer) in Self.layers.enumerated() {
+            for (tokenIndex, tokens) in Self.tokenCounts.enumerated() {
+                let all = Self.exhaustive[layerIndex][tokenIndex]
+                let config = Self.small(tokens: tokens, nmDatapath: layer.groupSize > 0)
+                // Start from the worst candidate, so that only the bounds prune.
+                let worst = all.runs.map(\.run).max { $0.cycles < $1.cycles }!
+                let outcome = Mapper(config: config, options: .exhaustive)
+                    .search(all.space, model: FullModel(config: config), incumbent: worst, baseline: false)
+                #expect(outcome.best.cycles == all.best.cycles, "\(layer.name), M = \(tokens)")
+                #expect(outcome.best.traffic.total == all.best.traffic.total, "\(layer.name), M = \(tokens): ties go to fewer bytes")
+                #expect(outcome.gap == 0)
+                #expect(outcome.plays * 2 < all.runs.count, "\(layer.name), M = \(tokens): \(outcome.plays) of \(all.runs.count) played")
+            }
+        }
+    }
+
+    @Test func searchedLayersBeatTheFixedMappingEveryCandidateAndDense() {
+        for (layerIndex, layer) in Self.layers.enumerated() {
+            for (tokenIndex, tokens) in Self.tokenCounts.enumerated() {
+                let config = Self.small(tokens: tokens, nmDatapath: layer.groupSize > 0)
+                let workload = LayerWorkload(id: LayerID(block: 0, projection: .gate), mask: layer.mask)
+                let fixed = Simulator(config: config, mapper: .fixed).simulate(workload, groupSize: layer.groupSize)
+                let searched = Simulator(config: config).simulate(workload, groupSize: layer.groupSize)
+                let exhaustive = Simulator(config: config, mapperOptions: .exhaustive).simulate(workload, groupSize: layer.groupSize)
+                let context = "\(layer.name), M = \(tokens)"
+                #expect(searched.sparseCycles <= fixed.sparseCycles, "\(context)")
+                #expect(searched.sparseCycles <= searched.denseCycles, "\(context)")
+                #expect(searched.denseCycles <= fixed.denseCycles, "\(context): the searched dense baseline")
+                #expect(exhaustive.sparseCycles <= searched.sparseCycles, "\(context)")
+                // No candidate of the space, the all-dense ones included, beats the exhaustive search.
+                #expect(exhaustive.sparseCycles <= Self.exhaustive[layerIndex][tokenIndex].best.cycles, "\(context)")
+            }
+        }
+    }
+}
