@@ -15,7 +15,7 @@ struct ComparisonOptions: ParsableArguments {
 
     func evaluate(_ traces: [String]) throws -> (HardwareConfig, [MethodEvaluation]) {
         let config = try hardware.resolve()
-        let simulator = mapping.simulator(config: config, model: .full, split: split, format: hardware.sparseFormat)
+        let simulator = mapping.simulator(config: config, model: .full, split: split, format: hardware.requestedFormat())
         let evaluations = try MethodEvaluation.evaluateAll(traces, simulator: simulator)
         if let plot {
             try emit(ComparisonPlot(evaluations: evaluations, config: config).svg(), to: plot)

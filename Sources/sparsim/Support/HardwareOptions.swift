@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ViTCoDSim
 
 /// The hardware flags shared by the commands that simulate: a JSON config, then individual overrides.
@@ -23,6 +24,16 @@ struct HardwareOptions: ParsableArguments {
 
     @Option(name: .customLong("pe-columns"), help: "PE columns of the array, shared by both engines. (default: 64)")
     var peColumns: Int?
+
+    /// The sparse format the user asked for, by flag or in the config file: the mapper then
+    /// searches only that format (the fixed mapping always uses the config's).
+    func requestedFormat() -> SparseFormat? {
+        if let sparseFormat { return sparseFormat }
+        guard let configFile, let data = FileManager.default.contents(atPath: configFile),
+              let fields = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let name = fields["sparseFormat"] as? String else { return nil }
+        return SparseFormat(rawValue: name)
+    }
 
     func resolve() throws -> HardwareConfig {
         var config = try configFile.map { path throws(ConfigError) in try HardwareConfig.load(from: path) } ?? HardwareConfig()

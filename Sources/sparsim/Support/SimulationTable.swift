@@ -6,6 +6,8 @@ import ViTCoDSim
 struct SimulationTable {
     let summary: SimulationSummary
     let config: HardwareConfig
+    /// The only format the mapper was allowed (nil: all).
+    let requestedFormat: SparseFormat?
     let reader: TraceReader
     let shownOf: Int
     let ladder: Bool
@@ -44,7 +46,8 @@ struct SimulationTable {
                 config.indexBufferKiB, config.outputBufferKiB)
                 + ", \(config.valueBits)-bit values, M = \(config.tokens) tokens"
                 + (config.nmDatapath ? ", N:M datapath" : "")
-                + (summary.fixedMappingCycles != nil ? ", mappings searched per layer" : ", fixed mapping, \(config.sparseFormat.rawValue) format")
+                + (summary.fixedMappingCycles == nil ? ", fixed mapping, \(config.sparseFormat.rawValue) format"
+                    : ", mappings searched per layer" + (requestedFormat.map { " (\($0.rawValue) format only)" } ?? ""))
         }
         return [
             "trace     \(reader.path): \(meta.method) on \(meta.model), target \(meta.targetSparsity) \(meta.pattern)",
