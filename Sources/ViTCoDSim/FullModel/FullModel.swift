@@ -63,13 +63,27 @@ final class LayerGeometry {
     /// M of an N:M trace (0 otherwise).
     let groupSize: Int
     private var coarse: [Int: RowTileCounts] = [:]
+    private var partitions: [Int: PartitionCounts] = [:]
     private var cachedSlots: Int?
+
+    /// Kept weights in the layer.
+    let kept: Int
 
     init(mask: KeepMask, peRows: Int, groupSize: Int) {
         self.mask = mask
         counts = mask.columnCounts()
+        kept = counts.reduce(0, +)
         fine = RowTileCounts(mask: mask, tileRows: peRows)
         self.groupSize = groupSize
+    }
+
+    /// A layer that keeps every weight (the dense baseline), counted without scanning a mask.
+    init(unprunedRows rows: Int, cols: Int, peRows: Int) {
+        mask = KeepMask(rows: rows, cols: cols)
+        counts = [Int](repeating: rows, count: cols)
+        kept = rows * cols
+        fine = RowTileCounts(unprunedRows: rows, cols: cols, tileRows: peRows)
+        groupSize = 0
     }
 
     var rows: Int { mask.rows }
@@ -86,6 +100,14 @@ final class LayerGeometry {
         let tiles = fine.coarsened(by: factor)
         coarse[factor] = tiles
         return tiles
+    }
+
+    /// The sparse engine's share for each G choice at a row tile size (the same choices every call).
+    func partitionCounts(rowTile: Int, choices: [Int], peRows: Int) -> PartitionCounts {
+        if let counts = partitions[rowTile] { return counts }
+        let counts = PartitionCounts(layer: self, rowTile: rowTile, choices: choices, peRows: peRows)
+        partitions[rowTile] = counts
+        return counts
     }
 
     /// Kept positions the N:M datapath must hold per group: the most any row keeps in any aligned
@@ -162,6 +184,12 @@ public struct FullModel: Sendable {
 
     /// Plays `mapping` on the layer cycle by cycle; `baseline` plays it as the unpruned layer.
     func play(_ mapping: Mapping, on layer: LayerGeometry, valueBits: Int, baseline: Bool = false) -> FullRun {
+        if mapping.bufferShare != 1 {
+            var run = FullModel(config: config.scalingBuffers(by: mapping.bufferShare))
+                .play(mapping.withFullBuffers, on: layer, valueBits: valueBits, baseline: baseline)
+            run.mapping = mapping
+            return run
+        }
         let tokens = config.tokens
         let segments: [Segment]
         if mapping.structured, let slots = layer.structuredSlots {
@@ -233,7 +261,7 @@ public struct FullModel: Sendable {
         let cycles = pipeline.finish()
         let computeCycles = engines.finish()
         // The dense baseline counts every MAC as useful: it is the unpruned layer.
-        let usefulMACs = baseline ? layer.mask.count : layer.mask.nonzeroCount
+        let usefulMACs = baseline ? layer.mask.count : layer.kept
         let peak = ceilDiv(usefulMACs * tokens, config.totalPEs)
         let split = Int((splitBound(segments, counts: layer.counts, rows: layer.rows) * Double(tokens)).rounded(.up))
         return FullRun(

@@ -17,6 +17,15 @@ struct RowTileCounts {
         }
     }
 
+    /// The tiles of a mask that keeps everything.
+    init(unprunedRows rows: Int, cols: Int, tileRows: Int) {
+        self.tileRows = tileRows
+        totalRows = rows
+        counts = (0..<ceilDiv(rows, tileRows)).map { tile in
+            [Int32](repeating: Int32(min(rows, (tile + 1) * tileRows) - tile * tileRows), count: cols)
+        }
+    }
+
     private init(tileRows: Int, totalRows: Int, counts: [[Int32]]) {
         self.tileRows = tileRows
         self.totalRows = totalRows
@@ -29,8 +38,12 @@ struct RowTileCounts {
         let cols = counts.first?.count ?? 0
         let merged = stride(from: 0, to: counts.count, by: factor).map { first -> [Int32] in
             var sum = counts[first]
-            for tile in first + 1..<min(counts.count, first + factor) {
-                for column in 0..<cols { sum[column] += counts[tile][column] }
+            sum.withUnsafeMutableBufferPointer { total in
+                for tile in first + 1..<min(counts.count, first + factor) {
+                    counts[tile].withUnsafeBufferPointer { part in
+                        for column in 0..<cols { total[column] += part[column] }
+                    }
+                }
             }
             return sum
         }

@@ -45,6 +45,16 @@ public struct HardwareConfig: Codable, Equatable, Sendable {
 
     public var totalPEs: Int { peRows * peColumns }
 
+    /// The same machine with every on-chip buffer scaled by `factor`.
+    public func scalingBuffers(by factor: Double) -> HardwareConfig {
+        var scaled = self
+        scaled.weightBufferKiB *= factor
+        scaled.inputBufferKiB *= factor
+        scaled.indexBufferKiB *= factor
+        scaled.outputBufferKiB *= factor
+        return scaled
+    }
+
     /// Checks the values make a machine that can run anything; the error names the field.
     public func validate() throws(ConfigError) {
         func positive(_ value: Double, _ name: String) throws(ConfigError) {

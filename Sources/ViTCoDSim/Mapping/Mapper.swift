@@ -4,14 +4,14 @@ import Traces
 /// How hard the mapper searches.
 public struct MapperOptions: Sendable, Equatable {
     /// Most candidates played cycle by cycle per layer (besides the fixed mapping).
-    public var maxPlays = 6
+    public var maxPlays = 32
     /// Stop once no unplayed candidate's lower bound is more than this fraction below the best
     /// cycles found (0: prove the best mapping of the space).
     public var tolerance = 0.01
     /// Sparse formats to consider (nil: every format that fits the trace).
     public var formats: [SparseFormat]?
 
-    public init(maxPlays: Int = 6, tolerance: Double = 0.01, formats: [SparseFormat]? = nil) {
+    public init(maxPlays: Int = 32, tolerance: Double = 0.01, formats: [SparseFormat]? = nil) {
         self.maxPlays = maxPlays
         self.tolerance = tolerance
         self.formats = formats
@@ -68,9 +68,11 @@ public final class Mapper: @unchecked Sendable {
         let fixed = model.play(model.fixedMapping(layer, partitions: zip(tiles, compute.tiles).map {
             ColumnPartition(columns: $0, denseColumns: $1.denseColumns, densePEColumns: $1.densePEColumns)
         }), on: layer, valueBits: bits)
-        let space = Mapspace(config: config, layer: layer, valueBits: bits, formats: options.formats,
-                             extraDenseColumns: [compute.tiles.reduce(0) { $0 + $1.denseColumns }], allDenseOnly: false)
-        var outcome = search(space, model: model, incumbent: fixed, baseline: false)
+        let spaces = Self.spaces {
+            Mapspace(config: config, layer: layer, valueBits: bits, formats: options.formats,
+                     extraDenseColumns: [compute.tiles.reduce(0) { $0 + $1.denseColumns }], allDenseOnly: false, bufferShare: $0)
+        }
+        var outcome = search(spaces, model: model, incumbent: fixed, baseline: false, options: options)
         var fellBack = false
         if dense.cycles < outcome.best.cycles {
             // The unpruned layer under its best mapping is faster: run it so.
@@ -91,14 +93,19 @@ public final class Mapper: @unchecked Sendable {
         let cached = denseBaselines[key]
         lock.unlock()
         if let cached { return cached }
-        let full = KeepMask(rows: layer.rows, cols: layer.cols)
-        let unpruned = LayerGeometry(mask: full, peRows: config.peRows, groupSize: 0)
-        let space = Mapspace(config: config, layer: unpruned, valueBits: config.valueBits, formats: [.bitmap],
-                             extraDenseColumns: [], allDenseOnly: true)
+        let unpruned = LayerGeometry(unprunedRows: layer.rows, cols: layer.cols, peRows: config.peRows)
+        let spaces = Self.spaces {
+            Mapspace(config: config, layer: unpruned, valueBits: config.valueBits, formats: [.bitmap],
+                     extraDenseColumns: [], allDenseOnly: true, bufferShare: $0)
+        }
         let start = model.play(model.fixedMapping(unpruned, partitions: [ColumnPartition(
             columns: 0..<layer.cols, denseColumns: layer.cols, densePEColumns: config.peColumns)]),
             on: unpruned, valueBits: config.valueBits, baseline: true)
-        let run = search(space, model: model, incumbent: start, baseline: true).best
+        // Searched to within 0.01% of the optimum (to the optimum with a tolerance of 0): it is
+        // done once per shape, and a looser baseline could let a larger buffer cost it cycles.
+        // (Decode has hundreds of mappings within a few cycles of each other.)
+        let denseOptions = MapperOptions(maxPlays: .max, tolerance: min(options.tolerance, 1e-4))
+        let run = search(spaces, model: model, incumbent: start, baseline: true, options: denseOptions).best
         lock.lock()
         denseBaselines[key] = run
         lock.unlock()
@@ -112,9 +119,30 @@ public final class Mapper: @unchecked Sendable {
         var gap: Double
     }
 
-    /// Branch and bound over the space, starting from a run already played.
-    func search(_ space: Mapspace, model: FullModel, incumbent: FullRun, baseline: Bool) -> Outcome {
-        let all = MappingBounds(space: space).candidates()
+    /// One space per buffer share: 1, ½, ¼, ... while anything fits. Because the smallest share is
+    /// set by what fits, not by a count, the shares of a machine include all of those of a machine
+    /// with half its buffers: doubling the buffers keeps every mapping and cannot cost cycles.
+    static func spaces(_ make: (Double) -> Mapspace) -> [Mapspace] {
+        var spaces: [Mapspace] = []
+        var share = 1.0
+        while true {
+            let space = make(share)
+            guard space.isFeasible else { break }
+            spaces.append(space)
+            share /= 2
+        }
+        return spaces
+    }
+
+    /// Branch and bound over the spaces, starting from a run already played.
+    func search(_ spaces: [Mapspace], model: FullModel, incumbent: FullRun, baseline: Bool, options: MapperOptions) -> Outcome {
+        let all = spaces.indices.flatMap { index in
+            MappingBounds(space: spaces[index]).candidates().map { candidate in
+                var tagged = candidate
+                tagged.space = Int8(index)
+                return tagged
+            }
+        }
         // Only candidates whose bound beats the starting run can matter.
         var candidates = all.filter { $0.bound < Double(incumbent.cycles) }
         candidates.sort { $0.bound < $1.bound }
@@ -126,9 +154,13 @@ public final class Mapper: @unchecked Sendable {
             let candidate = candidates[index]
             if Double(candidate.bound) >= Double(best.cycles) * (1 - options.tolerance) { break }
             if plays >= budget { break }
+            let space = spaces[Int(candidate.space)]
             let run = model.play(candidate.mapping(in: space), on: space.layer, valueBits: space.valueBits, baseline: baseline)
             plays += 1
             index += 1
+            if ProcessInfo.processInfo.environment["SPARSIM_DEBUG_MAPPER"] != nil {
+                print(String(format: "bound %.0f played %d ratio %.3f mem %d eng %d  %@", candidate.bound, run.cycles, Double(run.cycles) / candidate.bound, run.memoryCycles, run.computeCycles, run.mapping.summary))
+            }
             if run.cycles < best.cycles || (run.cycles == best.cycles && run.traffic.total < best.traffic.total) {
                 best = run
             }

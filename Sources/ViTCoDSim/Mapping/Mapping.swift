@@ -62,10 +62,14 @@ public struct Mapping: Equatable, Hashable, Sendable, Codable {
     /// group of M, a multiplexer per PE picking the input of each slot (needs
     /// `HardwareConfig.nmDatapath` and an N:M mask).
     public var structured: Bool
+    /// The share of each on-chip buffer the mapping plans with (1, or ½: smaller steps and tiles).
+    /// With it, every mapping of a machine is also a mapping of one with buffers twice as large,
+    /// so doubling the buffers can never cost cycles.
+    public var bufferShare: Double
 
     public init(partitions: [ColumnPartition], denseLines: LineDimension = .rows, sparseLines: LineDimension = .rows,
                 rowTile: Int, tokenTile: Int, loopOrder: LoopOrder = .streaming, format: SparseFormat = .bitmap,
-                structured: Bool = false) {
+                structured: Bool = false, bufferShare: Double = 1) {
         self.partitions = partitions
         self.denseLines = denseLines
         self.sparseLines = sparseLines
@@ -74,9 +78,17 @@ public struct Mapping: Equatable, Hashable, Sendable, Codable {
         self.loopOrder = loopOrder
         self.format = format
         self.structured = structured
+        self.bufferShare = bufferShare
     }
 
     public var tiling: Tiling { Tiling(tokenTile: tokenTile, rowTile: rowTile) }
+
+    /// The mapping on a machine whose buffers are the share it plans with.
+    var withFullBuffers: Mapping {
+        var mapping = self
+        mapping.bufferShare = 1
+        return mapping
+    }
     public var denseColumns: Int { partitions.reduce(0) { $0 + $1.denseColumns } }
     public var columns: Int { partitions.reduce(0) { $0 + $1.columns.count } }
     /// Every column on the dense engine: the layer runs as if it were not pruned.
@@ -87,11 +99,12 @@ public struct Mapping: Equatable, Hashable, Sendable, Codable {
     public var summary: String {
         if structured {
             return "N:M datapath, \(denseLines.rawValue) lines, \(rowTile)×\(tokenTile) tile, \(loopOrder.rawValue)"
+                + (bufferShare < 1 ? ", ½ buffers" : "")
         }
         let pe = partitions.map { "\($0.densePEColumns)" }.joined(separator: "/")
         var text = "\(denseColumns)/\(columns) cols dense (\(pe) PE cols)"
         if denseColumns > 0 { text += ", dense lines \(denseLines.rawValue)" }
         if hasSparseColumns { text += ", sparse lines \(sparseLines.rawValue), \(format.rawValue)" }
-        return text + ", \(rowTile)×\(tokenTile) tile, \(loopOrder.rawValue)"
+        return text + ", \(rowTile)×\(tokenTile) tile, \(loopOrder.rawValue)" + (bufferShare < 1 ? ", ½ buffers" : "")
     }
 }

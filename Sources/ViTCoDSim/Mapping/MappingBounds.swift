@@ -10,13 +10,16 @@ struct Candidate {
     var sparseLines: LineDimension
     var loopOrder: LoopOrder
     var structured: Bool
+    /// Which of the searched spaces (buffer shares) it belongs to.
+    var space: Int8 = 0
 
     func mapping(in space: Mapspace) -> Mapping {
         let g = structured ? space.layer.cols : space.denseColumnChoices[Int(denseColumnChoice)]
         return Mapping(partitions: [ColumnPartition(columns: 0..<space.layer.cols, denseColumns: g,
                                                     densePEColumns: Int(densePEColumns))],
                        denseLines: denseLines, sparseLines: sparseLines, rowTile: Int(rowTile), tokenTile: Int(tokenTile),
-                       loopOrder: loopOrder, format: space.formats[Int(formatIndex)], structured: structured)
+                       loopOrder: loopOrder, format: space.formats[Int(formatIndex)], structured: structured,
+                       bufferShare: space.bufferShare)
     }
 }
 

@@ -13,8 +13,12 @@
 /// - Loop order: streaming; inputs kept (when a token tile's inputs fit); weights kept (when some
 ///   row tile's weights fit).
 /// - Sparse format: bitmap, CSC, and N:M for N:M traces.
+/// - Buffer share: the whole buffers, half of each, a quarter, ... down to the smallest share in
+///   which something still fits (one space per share).
 struct Mapspace {
+    /// The machine as the mappings of this space see it: its buffers scaled by `bufferShare`.
     let config: HardwareConfig
+    let bufferShare: Double
     let layer: LayerGeometry
     let valueBits: Int
     /// Column counts of the partition grid.
@@ -24,8 +28,9 @@ struct Mapspace {
     let structured: Bool
 
     init(config: HardwareConfig, layer: LayerGeometry, valueBits: Int, formats: [SparseFormat]?, extraDenseColumns: [Int],
-         allDenseOnly: Bool) {
-        self.config = config
+         allDenseOnly: Bool, bufferShare: Double = 1) {
+        self.config = config.scalingBuffers(by: bufferShare)
+        self.bufferShare = bufferShare
         self.layer = layer
         self.valueBits = valueBits
         let cols = layer.cols, rows = layer.rows
@@ -41,6 +46,7 @@ struct Mapspace {
         self.formats = formats ?? (layer.groupSize > 0 ? [.bitmap, .csc, .nm] : [.bitmap, .csc])
 
         // Row tiles: the buffers must hold one column of the tile (values, bitmap or CSC indices).
+        let config = self.config
         let halfWeightBits = config.weightBufferKiB * 1024 / 2 * 8
         let halfIndexBits = config.indexBufferKiB * 1024 / 2 * 8
         let indexBitsPerRow = allDenseOnly ? 0 : Double(max(1, SparseFormat.bitsToIndex(rows)))
@@ -56,8 +62,11 @@ struct Mapspace {
             if count < lastCount { tiles.append(tile) }
             lastCount = count
         }
-        rowTiles = tiles.isEmpty ? [1] : tiles
+        rowTiles = tiles
     }
+
+    /// Whether any mapping fits this space's buffers.
+    var isFeasible: Bool { !rowTiles.isEmpty }
 
     /// Token tiles for a row tile: every Mt = ceil(M / n) that fits the output buffer's half.
     func tokenTiles(rowTile: Int) -> [Int] {
@@ -76,12 +85,57 @@ struct Mapspace {
     }
 }
 
-/// Per (row tile, G) what the bounds need: kept weights and folds of the sparse columns, and the
-/// weight bytes per row tile in each format.
-struct PartitionStatistics {
-    let rowTile: Int
+/// Per row tile size and G choice, the sparse engine's share of the layer: kept weights in each
+/// row tile and the folds of its columns (lines along rows). It depends only on the mask, so the
+/// spaces of every buffer share use the same (cached in `LayerGeometry`).
+struct PartitionCounts {
     let rowTileCount: Int
     /// Σ over row tiles of ceil(rows / peRows).
+    let rowGroups: Int
+    /// `sparseKeptPerTile[choice][tile]`.
+    let sparseKeptPerTile: [[Int]]
+    let sparseFolds: [Int]
+
+    init(layer: LayerGeometry, rowTile: Int, choices: [Int], peRows: Int) {
+        let tiles = layer.rowTiles(rowTile)
+        rowTileCount = tiles.counts.count
+        rowGroups = (0..<rowTileCount).reduce(0) { $0 + ceilDiv(tiles.rows(inTile: $1), peRows) }
+        let totalKeptPerTile = tiles.counts.map { $0.reduce(0) { $0 + Int($1) } }
+        let totalFolds = tiles.counts.reduce(0) { total, tile in total + tile.reduce(0) { $0 + ceilDiv(Int($1), peRows) } }
+        // Walk the columns fullest first, snapshotting the per-tile dense sums at each G choice
+        // (G = all columns needs no walk: nothing is left for the sparse engine).
+        let order = layer.fullestFirst
+        var denseKept = [Int](repeating: 0, count: rowTileCount)
+        var denseFolds = 0
+        var kept: [[Int]] = [], folds: [Int] = []
+        var walked = 0
+        for g in choices {
+            if g == layer.cols {
+                kept.append([Int](repeating: 0, count: rowTileCount))
+                folds.append(0)
+                continue
+            }
+            while walked < g {
+                let column = order[walked]
+                for tile in 0..<rowTileCount {
+                    let count = Int(tiles.counts[tile][column])
+                    denseKept[tile] += count
+                    denseFolds += ceilDiv(count, peRows)
+                }
+                walked += 1
+            }
+            kept.append(zip(totalKeptPerTile, denseKept).map { $0 - $1 })
+            folds.append(totalFolds - denseFolds)
+        }
+        sparseKeptPerTile = kept
+        sparseFolds = folds
+    }
+}
+
+/// Per (row tile, G) what the bounds need: the partition's counts, and the weight bytes per row
+/// tile in each format under this space's buffers.
+struct PartitionStatistics {
+    let rowTileCount: Int
     let rowGroups: Int
     /// Per G choice: sparse kept weights over the layer, Σ folds of sparse columns (lines along rows).
     let sparseKept: [Int]
@@ -93,56 +147,33 @@ struct PartitionStatistics {
 
     init(space: Mapspace, rowTile: Int) {
         let layer = space.layer, config = space.config
+        let counts = layer.partitionCounts(rowTile: rowTile, choices: space.denseColumnChoices, peRows: config.peRows)
         let tiles = layer.rowTiles(rowTile)
-        self.rowTile = rowTile
-        rowTileCount = tiles.counts.count
-        rowGroups = (0..<rowTileCount).reduce(0) { $0 + ceilDiv(tiles.rows(inTile: $1), config.peRows) }
-        let order = layer.fullestFirst
-        let choices = space.denseColumnChoices
-        // Walk the columns fullest first, snapshotting the per-tile dense sums at each G choice.
-        var denseKept = [Int](repeating: 0, count: rowTileCount)
-        var denseFolds = 0
-        let totalKeptPerTile = tiles.counts.map { $0.reduce(0) { $0 + Int($1) } }
-        var totalFolds = 0
-        for tile in 0..<rowTileCount {
-            for count in tiles.counts[tile] { totalFolds += ceilDiv(Int(count), config.peRows) }
-        }
-        var kept: [Int] = [], folds: [Int] = [], bytes: [[Double]] = [], fitting: [[Double]] = []
-        var next = 0
-        for g in 0...layer.cols {
-            while next < choices.count && choices[next] == g {
-                let sparsePerTile = zip(totalKeptPerTile, denseKept).map { $0 - $1 }
-                kept.append(sparsePerTile.reduce(0, +))
-                folds.append(totalFolds - denseFolds)
-                var perFormat: [Double] = [], fitPerFormat: [Double] = []
-                for format in space.formats {
-                    var all = 0.0, fit = 0.0
-                    for tile in 0..<rowTileCount {
-                        let rows = tiles.rows(inTile: tile)
-                        let values = Double((g * rows + sparsePerTile[tile]) * space.valueBits) / 8
-                        let metadata = g == layer.cols ? 0 : Double(format.metadataBits(
-                            rows: rows, columns: layer.cols - g, kept: sparsePerTile[tile], totalRows: layer.rows,
-                            groupSize: layer.groupSize, pointerBits: config.pointerBits)) / 8
-                        all += values + metadata
-                        if values <= config.weightBufferKiB * 1024 && metadata <= config.indexBufferKiB * 1024 { fit += values + metadata }
-                    }
-                    perFormat.append(all)
-                    fitPerFormat.append(fit)
+        rowTileCount = counts.rowTileCount
+        rowGroups = counts.rowGroups
+        sparseKept = counts.sparseKeptPerTile.map { $0.reduce(0, +) }
+        sparseFolds = counts.sparseFolds
+        var bytes: [[Double]] = [], fitting: [[Double]] = []
+        for (choice, g) in space.denseColumnChoices.enumerated() {
+            let sparsePerTile = counts.sparseKeptPerTile[choice]
+            var perFormat: [Double] = [], fitPerFormat: [Double] = []
+            for format in space.formats {
+                var all = 0.0, fit = 0.0
+                for tile in 0..<rowTileCount {
+                    let rows = tiles.rows(inTile: tile)
+                    let values = Double((g * rows + sparsePerTile[tile]) * space.valueBits) / 8
+                    let metadata = g == layer.cols ? 0 : Double(format.metadataBits(
+                        rows: rows, columns: layer.cols - g, kept: sparsePerTile[tile], totalRows: layer.rows,
+                        groupSize: layer.groupSize, pointerBits: config.pointerBits)) / 8
+                    all += values + metadata
+                    if values <= config.weightBufferKiB * 1024 && metadata <= config.indexBufferKiB * 1024 { fit += values + metadata }
                 }
-                bytes.append(perFormat)
-                fitting.append(fitPerFormat)
-                next += 1
+                perFormat.append(all)
+                fitPerFormat.append(fit)
             }
-            if g == layer.cols || next == choices.count { break }
-            let column = order[g]
-            for tile in 0..<rowTileCount {
-                let count = Int(tiles.counts[tile][column])
-                denseKept[tile] += count
-                denseFolds += ceilDiv(count, config.peRows)
-            }
+            bytes.append(perFormat)
+            fitting.append(fitPerFormat)
         }
-        sparseKept = kept
-        sparseFolds = folds
         weightBytes = bytes
         keptWeightBytes = fitting
     }
