@@ -13,11 +13,11 @@ import TestSupport
     static let syntheticTrace = packageRoot + "/traces/synthetic-small-row-varying-50.h5"
 
     /// What the library says for the default trace's gate_proj layers.
-    static func expectedCSV(model: CycleModel, tokens: Int = 2048) throws -> String {
+    static func expectedCSV(model: CycleModel, tokens: Int = 2048, mapper: MapperKind = .search) throws -> String {
         let trace = try Trace.read(from: defaultTrace)
         var config = HardwareConfig()
         config.tokens = tokens
-        let simulator = Simulator(config: config, model: model)
+        let simulator = Simulator(config: config, model: model, mapper: mapper)
         let reports = trace.layers.filter { $0.id.projection == .gate }
             .map { simulator.simulate(LayerWorkload(id: $0.id, mask: $0.mask)) }
         return ReportFormat.csv(SimulationSummary(layers: reports))
@@ -52,8 +52,43 @@ import TestSupport
         let result = try CLI.run(["simulate", "--trace", Self.syntheticTrace, "--block", "1", "--tokens", "1", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
-        #expect((document["layers"] as! [Any]).count == 7)
+        let layers = document["layers"] as! [[String: String]]
+        #expect(layers.count == 7)
         #expect((document["hardware"] as! [String: Any])["tokens"] as? Int == 1)
+        // The JSON carries each layer's mapping and the search's summary.
+        for layer in layers {
+            #expect(["rows", "tokens"].contains(layer["sparse_lines"]!))
+            #expect(["streaming", "inputs-stay", "weights-stay"].contains(layer["loop_order"]!))
+            #expect(Int(layer["sparse_cycles"]!)! <= Int(layer["fixed_cycles"]!)!)
+            #expect(Double(layer["gain_over_fixed"]!)! >= 1)
+        }
+        let mapper = document["mapper"] as! [String: Any]
+        #expect((mapper["gainOverFixed"] as! Double) >= 1)
+        #expect(mapper["layersFallingBackToDense"] as? Int == 0)
+    }
+
+    @Test func fixedMapperReproducesTheOldMappingAndTheSearchNeverLoses() throws {
+        let fixed = try CLI.run(["simulate", "--layer", "gate", "--tokens", "64", "--format", "csv", "--mapper", "fixed"],
+                                in: Self.packageRoot)
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        #expect(fixed.stdout == (try Self.expectedCSV(model: .full, tokens: 64, mapper: .fixed)))
+        let searched = try CLI.run(["simulate", "--layer", "gate", "--tokens", "64", "--format", "csv"], in: Self.packageRoot)
+        #expect(searched.status == 0, "\(searched.stderr)")
+        let fixedRows = fixed.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        let searchedRows = searched.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        #expect(fixedRows.count == 30 && searchedRows.count == 30)
+        for (old, new) in zip(fixedRows, searchedRows) {
+            #expect(Int(new[8])! <= Int(old[8])!, "block \(new[0]): searched \(new[8]) > fixed \(old[8]) cycles")
+            #expect(Double(new[9])! >= 1, "block \(new[0]) is slower than dense: \(new[9])")
+        }
+    }
+
+    @Test(arguments: [(["--max-plays", "0"], "--max-plays"), (["--mapper-tolerance", "1.5"], "--mapper-tolerance"),
+                      (["--mapper", "greedy"], "--mapper")])
+    func badMapperOptions(arguments: [String], problem: String) throws {
+        let result = try CLI.run(["simulate", "--trace", Self.syntheticTrace] + arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(problem), "\(result.stderr)")
     }
 
     @Test func outputFileIsWrittenWholeOrNotAtAll() throws {

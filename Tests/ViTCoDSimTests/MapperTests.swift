@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Traces
 @testable import ViTCoDSim
@@ -126,6 +127,34 @@ extension MapperTests {
                     }
                     previous = (report.sparseCycles, report.denseCycles)
                 }
+            }
+        }
+    }
+}
+
+extension MapperTests {
+    /// Real masks: BESA's row-wise 50% masks of SmolLM2-135M (the default trace), two layers of
+    /// each shape, decode and a short prefill.
+    @Test func realMasksNeverRunSlowerThanDenseOrTheFixedMapping() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("traces/smollm2-besa-row-50.h5").path
+        let reader = try TraceReader(path: path)
+        let ids = [LayerID(block: 2, projection: .k), LayerID(block: 5, projection: .q),
+                   LayerID(block: 11, projection: .up), LayerID(block: 17, projection: .down)]
+        for id in ids {
+            let layer = try reader.layer(id)
+            for tokens in [1, 256] {
+                var config = HardwareConfig()
+                config.tokens = tokens
+                let workload = LayerWorkload(id: id, mask: layer.mask)
+                let fixed = Simulator(config: config, mapper: .fixed).simulate(workload)
+                let searched = Simulator(config: config).simulate(workload)
+                #expect(searched.sparseCycles <= fixed.sparseCycles, "\(id), M = \(tokens)")
+                #expect(searched.speedup >= 1, "\(id), M = \(tokens): \(searched.speedup)")
+                #expect(searched.denseCycles <= fixed.denseCycles, "\(id), M = \(tokens)")
+                let ladder = searched.full!.sparse.ladder
+                #expect(ladder.peak <= ladder.engineSplit && ladder.engineSplit <= ladder.mapping
+                        && ladder.mapping <= ladder.imbalance && ladder.imbalance <= ladder.bandwidth, "\(id): \(ladder)")
             }
         }
     }
