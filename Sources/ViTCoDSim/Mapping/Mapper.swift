@@ -158,9 +158,6 @@ public final class Mapper: @unchecked Sendable {
             let run = model.play(candidate.mapping(in: space), on: space.layer, valueBits: space.valueBits, baseline: baseline)
             plays += 1
             index += 1
-            if ProcessInfo.processInfo.environment["SPARSIM_DEBUG_MAPPER"] != nil {
-                print(String(format: "bound %.0f played %d ratio %.3f mem %d eng %d  %@", candidate.bound, run.cycles, Double(run.cycles) / candidate.bound, run.memoryCycles, run.computeCycles, run.mapping.summary))
-            }
             if run.cycles < best.cycles || (run.cycles == best.cycles && run.traffic.total < best.traffic.total) {
                 best = run
             }

@@ -31,9 +31,11 @@ struct Compare: ParsableCommand {
         let blocks = Set(first.full.layers.map(\.id.block)).count
         let header = [
             "model     \(first.metadata.model) (\(blocks) blocks, \(first.full.layers.count) layers)",
-            String(format: "hardware  %d×%d PEs at %g MHz, %.1f GB/s, %d-bit values, %@ format; full model at M = %d tokens",
+            String(format: "hardware  %d×%d PEs at %g MHz, %.1f GB/s, %d-bit values%@; full model at M = %d tokens, %@",
                    config.peRows, config.peColumns, config.clockMHz, config.dramGBps, config.valueBits,
-                   config.sparseFormat.rawValue, config.tokens),
+                   config.nmDatapath ? ", N:M datapath" : "", config.tokens,
+                   first.full.fixedMappingCycles != nil ? "mappings searched per layer"
+                       : "fixed mapping, \(config.sparseFormat.rawValue) format"),
         ].joined(separator: "\n")
         let projections = Projection.allCases
         let names = projections.map(\.rawValue)
@@ -66,6 +68,17 @@ struct Compare: ParsableCommand {
                 ? "Speedup over dense, compute model (one token, compute cycles only: the paper's Table 4)"
                 : "Speedup over dense, full model (M = \(config.tokens) tokens, memory traffic included)"
             sections.append(title + "\n" + table.render())
+        }
+        if evaluations.allSatisfy({ $0.full.fixedMappingCycles != nil }) {
+            var table = TextTable(columns: ["method", "gain over the fixed mapping", "layers run unpruned", "largest gap"],
+                                  rightAligned: [1, 2, 3])
+            for evaluation in evaluations {
+                let full = evaluation.full
+                table.append([evaluation.label, SimulationTable.times(Double(full.fixedMappingCycles!) / Double(full.sparseCycles)),
+                              "\(full.layersFallingBackToDense) of \(full.layers.count)",
+                              String(format: "%.1f%%", 100 * full.largestSearchGap)])
+            }
+            sections.append("Mapping search, full model (layers run unpruned: sparsity does not pay there)\n" + table.render())
         }
         return sections.joined(separator: "\n\n")
     }

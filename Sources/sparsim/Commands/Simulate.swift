@@ -14,7 +14,12 @@ struct Simulate: ParsableCommand {
             --model compute is BESA's hw_sim compute-only model (the paper's Table 4) with its slips \
             fixed; add --reference-quirks to reproduce the reference's counts exactly, or --quirk NAME \
             to switch one slip back on (\(ReferenceQuirks.named.map(\.0).joined(separator: ", "))). \
-            --model full (default) adds tiling, buffers, DRAM traffic and per-line engine costs.
+            --model full (default) adds tiling, buffers, DRAM traffic and per-line engine costs, and \
+            searches each layer's mapping (dense/sparse partition and PE split, each engine's lines along \
+            rows or tokens, row and token tiles, which operand stays on chip, sparse format, the N:M \
+            datapath when the hardware has one); the report names the mapping chosen, its gain over the \
+            fixed mapping (--mapper fixed: the numbers before the search) and how far the search is from \
+            proven optimal. --max-plays 100000 --mapper-tolerance 0 proves the optimum.
 
             Without --trace, the trace shipped in traces/\(DefaultTrace.fileName) is used.
             """
