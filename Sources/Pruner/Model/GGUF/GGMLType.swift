@@ -5,19 +5,27 @@
 /// - Q8_0: fp16 scale d, 32 × int8 q: x = d · q (34 bytes)
 /// - Q4_0: fp16 scale d, 16 bytes of nibbles: x = d · (q − 8) (18 bytes)
 /// - Q4_1: fp16 scale d, fp16 minimum m, 16 bytes of nibbles: x = d · q + m (20 bytes)
+/// - Q5_0, Q5_1: as Q4_0, Q4_1 with a fifth bit per weight in a 32-bit word (22, 24 bytes)
+/// - Q4_K, Q5_K, Q6_K: 256-weight super-blocks with 6- or 8-bit sub-block scales (`KQuants`)
 public enum GGMLType: UInt32, Sendable, CaseIterable {
     case f32 = 0
     case f16 = 1
     case q4_0 = 2
     case q4_1 = 3
+    case q5_0 = 6
+    case q5_1 = 7
     case q8_0 = 8
+    case q4_K = 12
+    case q5_K = 13
+    case q6_K = 14
     case bf16 = 30
 
     /// Weights per block and bytes per block.
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16: 1
-        case .q4_0, .q4_1, .q8_0: 32
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: 32
+        case .q4_K, .q5_K, .q6_K: 256
         }
     }
 
@@ -27,7 +35,12 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         case .f16, .bf16: 2
         case .q4_0: 18
         case .q4_1: 20
+        case .q5_0: 22
+        case .q5_1: 24
         case .q8_0: 34
+        case .q4_K: 144
+        case .q5_K: 176
+        case .q6_K: 210
         }
     }
 
@@ -38,13 +51,18 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         case .bf16: "BF16"
         case .q4_0: "Q4_0"
         case .q4_1: "Q4_1"
+        case .q5_0: "Q5_0"
+        case .q5_1: "Q5_1"
         case .q8_0: "Q8_0"
+        case .q4_K: "Q4_K"
+        case .q5_K: "Q5_K"
+        case .q6_K: "Q6_K"
         }
     }
 
     /// Names of the GGML types sparsim does not decode, for error messages.
     static let otherNames: [UInt32: String] = [
-        6: "Q5_0", 7: "Q5_1", 9: "Q8_1", 10: "Q2_K", 11: "Q3_K", 12: "Q4_K", 13: "Q5_K", 14: "Q6_K", 15: "Q8_K",
+        9: "Q8_1", 10: "Q2_K", 11: "Q3_K", 15: "Q8_K",
         16: "IQ2_XXS", 17: "IQ2_XS", 18: "IQ3_XXS", 19: "IQ1_S", 20: "IQ4_NL", 21: "IQ3_S", 22: "IQ2_S",
         23: "IQ4_XS", 24: "I8", 25: "I16", 26: "I32", 27: "I64", 28: "F64", 29: "IQ1_M",
     ]
@@ -90,11 +108,23 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
                     destination[block * 32 + j + 16] = scale * Float(byte >> 4) + minimum
                 }
             }
+        case .q5_0, .q5_1, .q4_K, .q5_K, .q6_K:
+            for block in 0..<count / blockSize {
+                let blockBytes = UnsafeRawBufferPointer(rebasing: source[block * bytesPerBlock..<(block + 1) * bytesPerBlock])
+                let output = UnsafeMutableBufferPointer(rebasing: destination[block * blockSize..<(block + 1) * blockSize])
+                switch self {
+                case .q5_0: KQuants.q5(blockBytes, withMinimum: false, into: output)
+                case .q5_1: KQuants.q5(blockBytes, withMinimum: true, into: output)
+                case .q4_K: KQuants.q4K(blockBytes, into: output)
+                case .q5_K: KQuants.q5K(blockBytes, into: output)
+                default: KQuants.q6K(blockBytes, into: output)
+                }
+            }
         }
     }
 
     @inline(__always)
-    private static func half(_ source: UnsafeRawBufferPointer, _ offset: Int) -> Float16 {
+    static func half(_ source: UnsafeRawBufferPointer, _ offset: Int) -> Float16 {
         Float16(bitPattern: source.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian)
     }
 }
