@@ -38,6 +38,9 @@ else
 fi
 
 verify "$work/data" || { echo "fetch-data: checksums do not match scripts/data.sha256" >&2; exit 1; }
-rm -rf "$target"
-mv "$work/data" "$target"
+# Replace only what this script owns: data/ may also hold the second model (scripts/fetch-qwen.sh).
+mkdir -p "$target"
+rm -rf "$target/text"
+mv "$work/data/text" "$target/text"
+mv "$work/data/SmolLM2-135M-Instruct.Q4_1.gguf" "$target/"
 echo "data/ ready: $(ls "$target") text/"
