@@ -20,11 +20,28 @@ public final class ByteLevelBPE: Tokenizer, @unchecked Sendable {
     public var specialTokens: [(text: String, id: Int32)] { specials }
     private var cache: [String: [Int32]] = [:]
     private let cacheLock = NSLock()
+    public let preTokenizer: PreTokenization
+
+    /// How text is cut into pieces before the merges.
+    public enum PreTokenization: String, Sendable {
+        /// GPT-2's pattern (also SmolLM2's).
+        case gpt2
+        /// Qwen2's pattern (`tokenizer.ggml.pre = qwen2`).
+        case qwen2
+
+        func split(_ text: String) -> [Substring] {
+            switch self {
+            case .gpt2: GPT2PreTokenizer.split(text)
+            case .qwen2: Qwen2PreTokenizer.split(text)
+            }
+        }
+    }
 
     /// `merges` are "left right" pairs of vocabulary strings, in rank order.
     public init(vocabulary: [String], merges: [String], specialTokens: [String] = [], unknownID: Int32? = nil,
-                path: String) throws(ModelError) {
+                preTokenizer: PreTokenization = .gpt2, path: String) throws(ModelError) {
         self.unknownID = unknownID
+        self.preTokenizer = preTokenizer
         self.vocabulary = vocabulary
         mergeList = merges
         var ids: [String: Int32] = [:]
@@ -77,7 +94,7 @@ public final class ByteLevelBPE: Tokenizer, @unchecked Sendable {
                 ids.append(special)
                 continue
             }
-            for piece in GPT2PreTokenizer.split(String(segment)) { ids.append(contentsOf: encodePiece(piece)) }
+            for piece in preTokenizer.split(String(segment)) { ids.append(contentsOf: encodePiece(piece)) }
         }
         return ids
     }

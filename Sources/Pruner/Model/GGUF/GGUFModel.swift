@@ -125,8 +125,11 @@ public enum GGUFModel {
             let types = meta["tokenizer.ggml.token_type"]?.arrayValue?.compactMap(\.intValue) ?? []
             // Token types 3 (control) and 4 (user-defined) are matched literally in text.
             let specials = zip(tokens, types).filter { $0.1 == 3 || $0.1 == 4 }.map(\.0)
+            // The pre-tokenizer by llama.cpp's name for it; every other name keeps GPT-2's pattern.
+            let pre: ByteLevelBPE.PreTokenization = meta["tokenizer.ggml.pre"]?.stringValue == "qwen2" ? .qwen2 : .gpt2
             return try ByteLevelBPE(vocabulary: tokens, merges: merges, specialTokens: specials,
-                                    unknownID: meta["tokenizer.ggml.unknown_token_id"]?.intValue.map(Int32.init), path: file.path)
+                                    unknownID: meta["tokenizer.ggml.unknown_token_id"]?.intValue.map(Int32.init),
+                                    preTokenizer: pre, path: file.path)
         case "llama":
             guard let scores = meta["tokenizer.ggml.scores"]?.arrayValue?.compactMap({ $0.doubleValue.map(Float.init) }),
                   scores.count == tokens.count else { throw fail("SentencePiece tokenizer without one score per token") }

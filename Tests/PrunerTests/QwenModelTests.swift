@@ -51,3 +51,44 @@ struct QwenTensorTests {
         #expect(worst <= 1e-6 * largest, "\(tensor): max |Δ| \(worst) of \(largest)")
     }
 }
+
+/// Qwen2's pre-tokenizer and tokenizer.
+@Suite struct Qwen2TokenizerTests {
+    static let pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    static let samples = [
+        "\"Well, Anne,\" said he—'tis 1814; they'RE here.\n\n  Hello  world!!\n\t(the end)...\r\n",
+        "It's 2048 tokens: 12.5% of 'em, DON'T they?   \n \n x\u{00A0}y  ",
+        "café naïve Ωmega 中文字符 ١٢٣ ½ — «quoted» 'll 'LL '", "  ", "\n", "a", " .\n\nb 7x",
+    ]
+
+    @Test(.enabled(if: (try? ExternalProcess.python(["-c", "import regex"]).status) == 0 || ExternalProcess.isCI,
+                   "python3 with the regex package is not installed"))
+    func scannerSplitsAsThePatternDoes() throws {
+        let folder = try TemporaryDirectory()
+        for (index, sample) in Self.samples.enumerated() {
+            try sample.write(toFile: folder.file("s\(index).txt"), atomically: true, encoding: .utf8)
+            let script = "import sys, json, regex; print(json.dumps(regex.findall(sys.argv[1], open(sys.argv[2], encoding='utf-8', newline='').read())))"
+            let result = try ExternalProcess.python(["-c", script, Self.pattern, folder.file("s\(index).txt")])
+            try #require(result.status == 0, "\(result.stderr)")
+            let expected = try JSONDecoder().decode([String].self, from: Data(result.stdout.utf8))
+            #expect(Qwen2PreTokenizer.split(sample).map(String.init) == expected, "sample \(index): \(sample.debugDescription)")
+        }
+    }
+
+    @Test(.enabled(if: QwenModel.path != nil && (SharedModel.hasTransformers || ExternalProcess.isCI),
+                   "the Qwen GGUF (scripts/fetch-qwen.sh) or python3 with transformers is missing"))
+    func idsMatchHuggingFaceOnTheEvaluationText() throws {
+        let path = try #require(QwenModel.path)
+        let tokenizer = try GGUFModel.tokenizer(try GGUFFile(path: path))
+        let folder = try TemporaryDirectory()
+        let result = try ExternalProcess.python([SharedModel.referenceScript, path, "tokens", SharedModel.evaluationText, folder.file("ids")])
+        try #require(result.status == 0, "\(result.stderr.suffix(2000))")
+        let reference = try SharedModel.readArray(folder.file("ids"), as: Int32.self)
+        let ours = tokenizer.encode(try String(contentsOfFile: SharedModel.evaluationText, encoding: .utf8))
+        #expect(reference.count == 111_732)
+        #expect(ours.count == reference.count)
+        if let first = zip(ours, reference).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
+            Issue.record("first difference at token \(first.offset): ours \(first.element.0), reference \(first.element.1)")
+        }
+    }
+}
