@@ -13,6 +13,8 @@ enum QwenModel {
                           root.deletingLastPathComponent().path + "/shared/data"].compactMap { $0 }
         return candidates.map { $0 + "/" + name }.first { FileManager.default.fileExists(atPath: $0) }
     }()
+    /// Loaded once (2.4 GB in fp32) for the tests that run it.
+    static let loaded: LoadedModel = try! ModelLoader.load(path!)
 }
 
 /// The second real model's tensors: one tensor of each quantisation type the file uses, decoded
@@ -90,5 +92,50 @@ struct QwenTensorTests {
         if let first = zip(ours, reference).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
             Issue.record("first difference at token \(first.offset): ours \(first.element.0), reference \(first.element.1)")
         }
+    }
+}
+
+/// The qwen2 architecture (q/k/v biases, RoPE θ 10⁶, untied head, half-split rotary layout in the
+/// file) against Hugging Face transformers on the same GGUF.
+@Suite(.enabled(if: QwenModel.path != nil && (SharedModel.hasTransformers || ExternalProcess.isCI),
+                "the Qwen GGUF (scripts/fetch-qwen.sh) or python3 with transformers is missing"))
+struct Qwen2ForwardTests {
+    @Test func logitsMatchTransformersOnAFixedPrompt() throws {
+        let path = try #require(QwenModel.path)
+        let loaded = QwenModel.loaded
+        let config = loaded.model.config
+        #expect(config.layers == 24 && config.hiddenSize == 896 && config.heads == 14 && config.keyValueHeads == 2)
+        #expect(config.intermediateSize == 4864 && config.vocabularySize == 151_936 && config.ropeTheta == 1e6)
+        #expect(!config.tiedEmbeddings)
+        #expect(Set(loaded.model.weights.blocks[0].biases.keys) == [.q, .k, .v])
+        let ids = loaded.tokenizer.encode(TransformersReferenceTests.prompt)
+        let folder = try TemporaryDirectory()
+        try Data(ids.withUnsafeBufferPointer { Data(buffer: $0) }).write(to: URL(fileURLWithPath: folder.file("ids")))
+        let result = try ExternalProcess.python([SharedModel.referenceScript, path, "logits", folder.file("ids"), folder.file("logits")])
+        try #require(result.status == 0, "\(result.stderr.suffix(2000))")
+        let reference = try SharedModel.readArray(folder.file("logits"), as: Float.self)
+        let ours = loaded.model.forward(ids)
+        try #require(reference.count == ours.values.count)
+        let scale = reference.map { abs($0) }.max()!
+        let worst = zip(ours.values, reference).map { abs($0 - $1) }.max()!
+        #expect(worst / scale < 1e-3, "max |Δ| \(worst) against max |logit| \(scale)")
+        for row in 0..<ours.rows {
+            let slice = ours.values[row * ours.cols..<(row + 1) * ours.cols]
+            let refSlice = reference[row * ours.cols..<(row + 1) * ours.cols]
+            #expect(slice.indices.max { slice[$0] < slice[$1] } == refSlice.indices.max { refSlice[$0] < refSlice[$1] })
+        }
+        // Without the biases the logits move far more than that: the biases are really applied.
+        var unbiased = loaded.model.weights
+        for index in unbiased.blocks.indices { unbiased.blocks[index].biases = [:] }
+        let withoutBiases = LlamaModel(weights: unbiased).forward(ids)
+        let moved = zip(withoutBiases.values, reference).map { abs($0 - $1) }.max()!
+        #expect(moved / scale > 1e-2)
+    }
+
+    @Test func exportRefusesBiasesWithOneLine() throws {
+        _ = try #require(QwenModel.path)
+        let folder = try TemporaryDirectory()
+        #expect(throws: ModelError.self) { try HuggingFaceExport.write(QwenModel.loaded, to: folder.file("out")) }
+        #expect(!FileManager.default.fileExists(atPath: folder.file("out")))
     }
 }

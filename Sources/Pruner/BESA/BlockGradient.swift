@@ -42,19 +42,20 @@ struct BlockGradient {
         let masked = effective ?? Self.masked(weights, masks)
         // Forward, keeping what the backward needs.
         let n1 = Layers.rmsNorm(x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon)
-        var q = Layers.linear(n1, masked[.q]!), k = Layers.linear(n1, masked[.k]!)
-        let v = Layers.linear(n1, masked[.v]!)
+        let biases = norms.biases
+        var q = Layers.linear(n1, masked[.q]!, bias: biases[.q]), k = Layers.linear(n1, masked[.k]!, bias: biases[.k])
+        let v = Layers.linear(n1, masked[.v]!, bias: biases[.v])
         model.rotary.apply(&q, heads: config.heads, layout: model.weights.rotaryLayout)
         model.rotary.apply(&k, heads: config.keyValueHeads, layout: model.weights.rotaryLayout)
         let attention = Attention.forward(q: q, k: k, v: v, heads: config.heads, keyValueHeads: config.keyValueHeads, headDim: config.headDim)
         var h = x
-        Layers.add(&h, Layers.linear(attention, masked[.o]!))
+        Layers.add(&h, Layers.linear(attention, masked[.o]!, bias: biases[.o]))
         let n2 = Layers.rmsNorm(h, weight: norms.mlpNorm, epsilon: config.rmsNormEpsilon)
-        let a = Layers.linear(n2, masked[.gate]!), b = Layers.linear(n2, masked[.up]!)
+        let a = Layers.linear(n2, masked[.gate]!, bias: biases[.gate]), b = Layers.linear(n2, masked[.up]!, bias: biases[.up])
         var m = a
         Layers.swiGLU(&m, b)
         var y = h
-        Layers.add(&y, Layers.linear(m, masked[.down]!))
+        Layers.add(&y, Layers.linear(m, masked[.down]!, bias: biases[.down]))
         let dy = outputGradient(y)
 
         var gradients: [Projection: Matrix] = [:], weightGradients: [Projection: Matrix] = [:]

@@ -2,9 +2,18 @@ import Foundation
 
 /// The pieces of a LLaMA block, on tokens-by-channels matrices (one row per token), in fp32.
 enum Layers {
-    /// y = x Wᵀ for a C_out × C_in weight.
-    static func linear(_ x: Matrix, _ weight: Matrix) -> Matrix {
-        BLAS.matmul(x, weight, transposeB: true)
+    /// y = x Wᵀ (+ b on every row) for a C_out × C_in weight.
+    static func linear(_ x: Matrix, _ weight: Matrix, bias: [Float]? = nil) -> Matrix {
+        var y = BLAS.matmul(x, weight, transposeB: true)
+        if let bias {
+            precondition(bias.count == weight.rows)
+            y.values.withUnsafeMutableBufferPointer { values in
+                for row in 0..<y.rows {
+                    for col in 0..<y.cols { values[row * y.cols + col] += bias[col] }
+                }
+            }
+        }
+        return y
     }
 
     /// RMSNorm: y = g ⊙ x / sqrt(mean(x²) + ε), per token (as Hugging Face: x · rsqrt(var + ε), then · g).

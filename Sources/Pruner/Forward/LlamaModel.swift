@@ -37,23 +37,23 @@ public struct LlamaModel: Sendable {
         var h = x
         let attentionInput = Layers.rmsNorm(x, weight: block.attentionNorm, epsilon: config.rmsNormEpsilon)
         for projection in [Projection.q, .k, .v] { observe?(projection, attentionInput) }
-        var q = Layers.linear(attentionInput, block[.q])
-        var k = Layers.linear(attentionInput, block[.k])
-        let v = Layers.linear(attentionInput, block[.v])
+        var q = Layers.linear(attentionInput, block[.q], bias: block.biases[.q])
+        var k = Layers.linear(attentionInput, block[.k], bias: block.biases[.k])
+        let v = Layers.linear(attentionInput, block[.v], bias: block.biases[.v])
         rotary.apply(&q, heads: config.heads, layout: weights.rotaryLayout)
         rotary.apply(&k, heads: config.keyValueHeads, layout: weights.rotaryLayout)
         let attention = Attention.forward(q: q, k: k, v: v, heads: config.heads, keyValueHeads: config.keyValueHeads,
                                           headDim: config.headDim)
         observe?(.o, attention)
-        Layers.add(&h, Layers.linear(attention, block[.o]))
+        Layers.add(&h, Layers.linear(attention, block[.o], bias: block.biases[.o]))
 
         let mlpInput = Layers.rmsNorm(h, weight: block.mlpNorm, epsilon: config.rmsNormEpsilon)
         observe?(.gate, mlpInput)
         observe?(.up, mlpInput)
-        var gate = Layers.linear(mlpInput, block[.gate])
-        Layers.swiGLU(&gate, Layers.linear(mlpInput, block[.up]))
+        var gate = Layers.linear(mlpInput, block[.gate], bias: block.biases[.gate])
+        Layers.swiGLU(&gate, Layers.linear(mlpInput, block[.up], bias: block.biases[.up]))
         observe?(.down, gate)
-        Layers.add(&h, Layers.linear(gate, block[.down]))
+        Layers.add(&h, Layers.linear(gate, block[.down], bias: block.biases[.down]))
         return h
     }
 

@@ -12,12 +12,16 @@ public struct BlockWeights: Sendable {
     public var attentionNorm: [Float]
     public var mlpNorm: [Float]
     public var linears: [Projection: Matrix]
+    /// Output biases of the linears that have one (Qwen2: q, k and v). Never pruned.
+    public var biases: [Projection: [Float]]
 
-    public init(attentionNorm: [Float], mlpNorm: [Float], linears: [Projection: Matrix]) {
+    public init(attentionNorm: [Float], mlpNorm: [Float], linears: [Projection: Matrix], biases: [Projection: [Float]] = [:]) {
         precondition(Set(linears.keys) == Set(Projection.allCases), "a block needs all seven linears")
+        precondition(biases.allSatisfy { linears[$0.key]!.rows == $0.value.count }, "a bias has one value per output row")
         self.attentionNorm = attentionNorm
         self.mlpNorm = mlpNorm
         self.linears = linears
+        self.biases = biases
     }
 
     public subscript(projection: Projection) -> Matrix {
@@ -48,6 +52,9 @@ public struct LlamaWeights: Sendable {
     }
 
     public var head: Matrix { outputHead ?? embedding }
+
+    /// Whether any linear has a bias (LLaMA's have none; Qwen2's q/k/v do).
+    public var hasBiases: Bool { blocks.contains { !$0.biases.isEmpty } }
 
     /// Zeroes every weight a trace's masks prune. Shapes must match.
     public mutating func applyMasks(_ layers: [TraceLayer], path: String) throws(ModelError) {

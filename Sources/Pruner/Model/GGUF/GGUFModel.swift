@@ -16,13 +16,26 @@ public enum GGUFModel {
         return "blk.\(block).\(suffix).weight"
     }
 
+    /// `general.architecture` values sparsim runs: LLaMA, and Qwen2 (LLaMA with q/k/v biases).
+    static let supportedArchitectures = ["llama", "qwen2"]
+
+    /// llama.cpp's converter permutes q/k rows for RoPE on adjacent pairs only for LLaMA; Qwen2's
+    /// files keep Hugging Face's half-split layout.
+    static func fileLayout(_ file: GGUFFile) -> RotaryLayout {
+        file.metadata["general.architecture"]?.stringValue == "llama" ? .adjacentPairs : .halfSplit
+    }
+
     public static func config(_ file: GGUFFile) throws(ModelError) -> LlamaConfig {
         let meta = file.metadata
         func fail(_ message: String) -> ModelError { ModelError(path: file.path, message: message) }
         guard let architecture = meta["general.architecture"]?.stringValue else { throw fail("missing general.architecture") }
-        guard architecture == "llama" else { throw fail("architecture '\(architecture)' is not supported (only llama)") }
+        guard supportedArchitectures.contains(architecture) else {
+            throw fail("architecture '\(architecture)' is not supported (\(supportedArchitectures.joined(separator: ", ")) are)")
+        }
+        // Hyper-parameters are keyed by the architecture's name: llama.block_count, qwen2.block_count, ...
+        let prefix = architecture + "."
         func integer(_ key: String) throws(ModelError) -> Int {
-            guard let value = meta["llama." + key]?.intValue else { throw fail("missing or non-integer llama.\(key)") }
+            guard let value = meta[prefix + key]?.intValue else { throw fail("missing or non-integer \(prefix)\(key)") }
             return value
         }
         let hidden = try integer("embedding_length")
@@ -32,11 +45,11 @@ public enum GGUFModel {
         }
         let config = LlamaConfig(
             hiddenSize: hidden, intermediateSize: try integer("feed_forward_length"), layers: try integer("block_count"),
-            heads: heads, keyValueHeads: meta["llama.attention.head_count_kv"]?.intValue ?? heads,
+            heads: heads, keyValueHeads: meta[prefix + "attention.head_count_kv"]?.intValue ?? heads,
             vocabularySize: embedding.dims[1],
-            ropeTheta: meta["llama.rope.freq_base"]?.doubleValue ?? 10_000,
-            rmsNormEpsilon: meta["llama.attention.layer_norm_rms_epsilon"]?.doubleValue ?? 1e-5,
-            maxPositions: meta["llama.context_length"]?.intValue ?? 2048,
+            ropeTheta: meta[prefix + "rope.freq_base"]?.doubleValue ?? 10_000,
+            rmsNormEpsilon: meta[prefix + "attention.layer_norm_rms_epsilon"]?.doubleValue ?? 1e-5,
+            maxPositions: meta[prefix + "context_length"]?.intValue ?? 2048,
             tiedEmbeddings: file.tensors["output.weight"] == nil)
         try config.validate(path: file.path)
         return config
@@ -61,20 +74,30 @@ public enum GGUFModel {
             }
             return try file.tensor(name)
         }
+        let stored = fileLayout(file)
+        let unpermute = stored == .adjacentPairs && layout == .halfSplit
         var blocks: [BlockWeights] = []
         for block in 0..<config.layers {
-            var linears: [Projection: Matrix] = [:]
+            var linears: [Projection: Matrix] = [:], biases: [Projection: [Float]] = [:]
             for projection in Projection.allCases {
                 let (rows, cols) = config.shape(of: projection)
-                var weight = try matrix(tensorName(block: block, projection), rows: rows, cols: cols)
-                if layout == .halfSplit, projection == .q || projection == .k {
+                let name = tensorName(block: block, projection)
+                var weight = try matrix(name, rows: rows, cols: cols)
+                let biasName = String(name.dropLast("weight".count)) + "bias"
+                if file.tensors[biasName] != nil {
+                    guard !unpermute else {
+                        throw ModelError(path: file.path, message: "'\(biasName)': biases on permuted q/k rows are not supported")
+                    }
+                    biases[projection] = try vector(biasName, count: rows)
+                }
+                if unpermute, projection == .q || projection == .k {
                     weight = unpermuteRotary(weight, heads: projection == .q ? config.heads : config.keyValueHeads)
                 }
                 linears[projection] = weight
             }
             blocks.append(BlockWeights(attentionNorm: try vector("blk.\(block).attn_norm.weight", count: config.hiddenSize),
                                        mlpNorm: try vector("blk.\(block).ffn_norm.weight", count: config.hiddenSize),
-                                       linears: linears))
+                                       linears: linears, biases: biases))
         }
         return LlamaWeights(
             config: config,
@@ -82,7 +105,7 @@ public enum GGUFModel {
             blocks: blocks,
             finalNorm: try vector("output_norm.weight", count: config.hiddenSize),
             outputHead: config.tiedEmbeddings ? nil : try matrix("output.weight", rows: config.vocabularySize, cols: config.hiddenSize),
-            rotaryLayout: layout)
+            rotaryLayout: stored == .adjacentPairs ? layout : .halfSplit)
     }
 
     /// llama.cpp's converter stores row (h, 2i + j) of each head where Hugging Face has (h, j·d/2 + i).

@@ -13,6 +13,9 @@ public enum HuggingFaceExport {
             throw ModelError(path: directory, message: "already exists; remove it or choose another --out")
         }
         let weights = loaded.model.weights
+        guard !weights.hasBiases else {
+            throw ModelError(path: directory, message: "exporting models with biases (Qwen2) is not supported yet")
+        }
         guard weights.rotaryLayout == .halfSplit else {
             throw ModelError(path: directory, message: "weights must be in Hugging Face's half-split rotary layout")
         }
