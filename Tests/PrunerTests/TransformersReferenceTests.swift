@@ -27,24 +27,29 @@ struct TransformersReferenceTests {
 
     @Test(.enabled(if: enabled, "python3 with torch, transformers and gguf is not installed"))
     func logitsMatchOnAFixedPrompt() throws {
-        let folder = try TemporaryDirectory()
         let ids = SharedModel.loaded.tokenizer.encode(Self.prompt)
+        try Self.expectLogitsMatch(SharedModel.loaded.model.forward(ids), ids: ids, modelPath: SharedModel.ggufPath)
+    }
+
+    /// Logits of `ids` from transformers on `modelPath`, against `ours`: max |Δ| below 1e-3 of the
+    /// largest logit, and the same prediction at every position. Returns the reference.
+    @discardableResult
+    static func expectLogitsMatch(_ ours: Matrix, ids: [Int32], modelPath: String) throws -> [Float] {
+        let folder = try TemporaryDirectory()
         try Data(ids.withUnsafeBufferPointer { Data(buffer: $0) }).write(to: URL(fileURLWithPath: folder.file("ids")))
-        let result = try ExternalProcess.python([SharedModel.referenceScript, SharedModel.ggufPath, "logits",
-                                                 folder.file("ids"), folder.file("logits")])
+        let result = try ExternalProcess.python([SharedModel.referenceScript, modelPath, "logits", folder.file("ids"), folder.file("logits")])
         try #require(result.status == 0, "\(result.stderr.suffix(2000))")
         let reference = try SharedModel.readArray(folder.file("logits"), as: Float.self)
-        let ours = SharedModel.loaded.model.forward(ids)
         try #require(reference.count == ours.values.count)
         let scale = reference.map { abs($0) }.max()!
         let worst = zip(ours.values, reference).map { abs($0 - $1) }.max()!
         #expect(worst / scale < 1e-3, "max |Δ| \(worst) against max |logit| \(scale)")
-        // Same prediction at every position.
         for row in 0..<ours.rows {
             let slice = ours.values[row * ours.cols..<(row + 1) * ours.cols]
             let refSlice = reference[row * ours.cols..<(row + 1) * ours.cols]
             #expect(slice.indices.max { slice[$0] < slice[$1] } == refSlice.indices.max { refSlice[$0] < refSlice[$1] })
         }
+        return reference
     }
 }
 

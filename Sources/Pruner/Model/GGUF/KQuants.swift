@@ -34,15 +34,22 @@ enum KQuants {
         return (Float(scale), Float(minimum))
     }
 
+    /// The two sub-blocks' multipliers and offsets of each 64-weight chunk of a Q4_K/Q5_K block:
+    /// (d · scale, dmin · minimum) for sub-blocks 2·chunk and 2·chunk + 1.
+    @inline(__always)
+    static func chunkScales(_ block: UnsafeRawBufferPointer, chunk: Int) -> (d1: Float, min1: Float, d2: Float, min2: Float) {
+        let d = Float(GGMLType.half(block, 0)), dmin = Float(GGMLType.half(block, 2))
+        let scales = UnsafeRawBufferPointer(rebasing: block[4..<16])
+        let (s1, m1) = scaleAndMinimum(scales, 2 * chunk), (s2, m2) = scaleAndMinimum(scales, 2 * chunk + 1)
+        return (d * s1, dmin * m1, d * s2, dmin * m2)
+    }
+
     /// Q4_K (144 bytes): fp16 d, fp16 dmin, 12 bytes of scales, 128 bytes of nibbles. Each 64
     /// weights: 32 low nibbles (sub-block 2i), then the same bytes' high nibbles (sub-block 2i + 1);
     /// x = d · scale · q − dmin · minimum.
     static func q4K(_ block: UnsafeRawBufferPointer, into y: UnsafeMutableBufferPointer<Float>) {
-        let d = Float(GGMLType.half(block, 0)), dmin = Float(GGMLType.half(block, 2))
-        let scales = UnsafeRawBufferPointer(rebasing: block[4..<16])
         for chunk in 0..<4 {
-            let (s1, m1) = scaleAndMinimum(scales, 2 * chunk), (s2, m2) = scaleAndMinimum(scales, 2 * chunk + 1)
-            let d1 = d * s1, min1 = dmin * m1, d2 = d * s2, min2 = dmin * m2
+            let (d1, min1, d2, min2) = chunkScales(block, chunk: chunk)
             for l in 0..<32 {
                 let byte = block[16 + 32 * chunk + l]
                 y[64 * chunk + l] = d1 * Float(byte & 0x0F) - min1
@@ -54,11 +61,8 @@ enum KQuants {
     /// Q5_K (176 bytes): as Q4_K with 32 bytes of fifth bits after the scales: bit 2i of byte l is
     /// the fifth bit of weight l of chunk i's low half, bit 2i + 1 of its high half.
     static func q5K(_ block: UnsafeRawBufferPointer, into y: UnsafeMutableBufferPointer<Float>) {
-        let d = Float(GGMLType.half(block, 0)), dmin = Float(GGMLType.half(block, 2))
-        let scales = UnsafeRawBufferPointer(rebasing: block[4..<16])
         for chunk in 0..<4 {
-            let (s1, m1) = scaleAndMinimum(scales, 2 * chunk), (s2, m2) = scaleAndMinimum(scales, 2 * chunk + 1)
-            let d1 = d * s1, min1 = dmin * m1, d2 = d * s2, min2 = dmin * m2
+            let (d1, min1, d2, min2) = chunkScales(block, chunk: chunk)
             let lowBit = UInt8(1) << (2 * chunk), highBit = UInt8(2) << (2 * chunk)
             for l in 0..<32 {
                 let byte = block[48 + 32 * chunk + l], fifth = block[16 + l]
