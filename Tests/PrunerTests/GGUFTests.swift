@@ -74,8 +74,8 @@ import Traces
         #expect(try Self.parseError(Data("not a model at all".utf8))?.contains("not a GGUF file") == true)
         // Unknown quantisation type.
         var unknown = GGUFBuilder()
-        unknown.tensors.append(("w", [256], 11, Data(count: 110)))
-        #expect(try Self.parseError(unknown.build())?.contains("quantisation type 11 (Q3_K)") == true)
+        unknown.tensors.append(("w", [256], 15, Data(count: 292)))
+        #expect(try Self.parseError(unknown.build())?.contains("quantisation type 15 (Q8_K)") == true)
         // Overlapping tensors: two tensors at the same offset.
         var overlap = GGUFBuilder()
         overlap.addTensor("a", dims: [4], type: .f32, bytes: Data(count: 16))

@@ -17,6 +17,8 @@ import TestSupport
         case .q5_0, .q4_K, .q5_K: type == .q5_0 ? [0] : [0, 2]
         case .q5_1: [0, 2]
         case .q6_K: [208]
+        case .q2_K: [80, 82]
+        case .q3_K: [108]
         default: []
         }
         for block in 0..<blocks {
@@ -44,7 +46,7 @@ import TestSupport
     }
 
     @Test(.enabled(if: hasGGUF || ExternalProcess.isCI, "python3 with the gguf package is not installed"),
-          arguments: [GGMLType.q5_0, .q5_1, .q4_K, .q5_K, .q6_K])
+          arguments: [GGMLType.q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
     func matchesTheGGUFPackage(type: GGMLType) throws {
         let blocks = 64
         let bytes = Self.randomBlocks(type, blocks: blocks, seed: UInt64(type.rawValue))

@@ -1,5 +1,5 @@
 /// Block decoders of the GGML formats with a fifth bit per weight (Q5_0, Q5_1) and of the
-/// "k-quants" (Q4_K, Q5_K, Q6_K), whose 256-weight super-blocks carry one fp16 scale (and one fp16
+/// "k-quants" (Q2_K ... Q6_K), whose 256-weight super-blocks carry one fp16 scale (and one fp16
 /// minimum) refined by a small integer scale per sub-block. Layouts as in ggml's `block_q*`
 /// structs; the tests decode random blocks with the `gguf` Python package and compare.
 enum KQuants {
@@ -93,4 +93,58 @@ enum KQuants {
             }
         }
     }
+
+    /// Q2_K (84 bytes): 16 scale bytes (low nibble: scale, high nibble: minimum, one per 16 weights),
+    /// 64 bytes of 2-bit quants, fp16 d, fp16 dmin. Per half of 128 weights, byte l holds weight
+    /// l + 32j (plus 16 for the second group of each j) at bits 2j...2j+1; x = d · scale · q − dmin · minimum.
+    static func q2K(_ block: UnsafeRawBufferPointer, into y: UnsafeMutableBufferPointer<Float>) {
+        let d = Float(GGMLType.half(block, 80)), dmin = Float(GGMLType.half(block, 82))
+        var output = 0, scale = 0
+        for half in 0..<2 {
+            for j in 0..<4 {
+                for group in 0..<2 {
+                    let sc = block[scale]
+                    scale += 1
+                    let multiplier = d * Float(sc & 0x0F), offset = dmin * Float(sc >> 4)
+                    for l in 0..<16 {
+                        let q = (block[16 + 32 * half + 16 * group + l] >> UInt8(2 * j)) & 3
+                        y[output] = multiplier * Float(q) - offset
+                        output += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Q3_K (110 bytes): 32 bytes of high bits, 64 bytes of 2-bit quants, 12 bytes packing sixteen
+    /// 6-bit scales (low 4 bits in bytes 0...7, high 2 bits in bytes 8...11), fp16 d. Weight order as
+    /// Q2_K; the high bit of weight l + 32j (+16) of half h is bit 4h + j of high-bit byte l (+16), and
+    /// a clear high bit subtracts 4; x = d · (scale − 32) · q.
+    static func q3K(_ block: UnsafeRawBufferPointer, into y: UnsafeMutableBufferPointer<Float>) {
+        let d = Float(GGMLType.half(block, 108))
+        var scales = [Int](repeating: 0, count: 16)
+        for index in 0..<16 {
+            let low = index < 8 ? block[96 + index] & 0x0F : block[96 + index - 8] >> 4
+            let high = (block[104 + index % 4] >> UInt8(2 * (index / 4))) & 3
+            scales[index] = Int(low | high << 4) - 32
+        }
+        var output = 0, scale = 0
+        var bit: UInt8 = 1
+        for half in 0..<2 {
+            for j in 0..<4 {
+                for group in 0..<2 {
+                    let multiplier = d * Float(scales[scale])
+                    scale += 1
+                    for l in 0..<16 {
+                        let q = Int((block[32 + 32 * half + 16 * group + l] >> UInt8(2 * j)) & 3)
+                        let high = block[16 * group + l] & bit != 0 ? 0 : 4
+                        y[output] = multiplier * Float(q - high)
+                        output += 1
+                    }
+                }
+                bit <<= 1
+            }
+        }
+    }
 }
+
