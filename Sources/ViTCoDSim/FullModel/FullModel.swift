@@ -89,9 +89,8 @@ final class LayerGeometry {
     var rows: Int { mask.rows }
     var cols: Int { mask.cols }
 
-    /// Columns fullest first (ties: lower index): the order in which partitions send columns to the
-    /// dense engine.
-    private(set) lazy var fullestFirst: [Int] = (0..<cols).sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
+    /// The whole layer's columns in `Segment.fullestFirst` order.
+    private(set) lazy var fullestFirst: [Int] = Segment.fullestFirst(0..<cols, counts: counts)
 
     /// Column counts per row tile of `rowTile` rows (a multiple of the fine tile, or all rows).
     func rowTiles(_ rowTile: Int) -> RowTileCounts {
@@ -102,9 +101,10 @@ final class LayerGeometry {
         return tiles
     }
 
-    /// The sparse engine's share for each G choice at a row tile size (the same choices every call).
+    /// The sparse engine's share for each G choice at a row tile size. Every buffer share of a layer's
+    /// mapspace asks for the same choices, so one entry per row tile serves them all.
     func partitionCounts(rowTile: Int, choices: [Int], peRows: Int) -> PartitionCounts {
-        if let counts = partitions[rowTile] { return counts }
+        if let counts = partitions[rowTile], counts.choices == choices { return counts }
         let counts = PartitionCounts(layer: self, rowTile: rowTile, choices: choices, peRows: peRows)
         partitions[rowTile] = counts
         return counts

@@ -25,7 +25,7 @@ struct Segment: Sendable {
             denseColumns = []
             sparseColumns = Array(columns)
         } else {
-            let fullestFirst = columns.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
+            let fullestFirst = Self.fullestFirst(columns, counts: counts)
             var dense = [Bool](repeating: false, count: columns.count)
             for column in fullestFirst.prefix(partition.denseColumns) { dense[column - columns.lowerBound] = true }
             denseColumns = columns.filter { dense[$0 - columns.lowerBound] }
@@ -33,6 +33,12 @@ struct Segment: Sendable {
         }
         densePEColumns = partition.densePEColumns
         sparsePEColumns = peColumns - partition.densePEColumns
+    }
+
+    /// `columns` with the most kept weights first (ties: lower index): the order in which a
+    /// partition sends columns to the dense engine.
+    static func fullestFirst(_ columns: Range<Int>, counts: [Int]) -> [Int] {
+        columns.sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
     }
 
     /// Every group of the columns on the N:M datapath, with the whole array.

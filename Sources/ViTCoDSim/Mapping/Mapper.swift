@@ -73,16 +73,13 @@ public final class Mapper: @unchecked Sendable {
                      extraDenseColumns: [compute.tiles.reduce(0) { $0 + $1.denseColumns }], allDenseOnly: false, bufferShare: $0)
         }
         var outcome = search(spaces, model: model, incumbent: fixed, baseline: false, options: options)
-        var fellBack = false
         if dense.cycles < outcome.best.cycles {
             // The unpruned layer under its best mapping is faster: run it so.
             outcome.best = model.play(dense.mapping, on: layer, valueBits: config.valueBits)
-            fellBack = true
         }
-        fellBack = fellBack || (outcome.best.mapping.isAllDense && outcome.best.mapping.partitions.count == 1
-                                && outcome.best.mapping.partitions[0].densePEColumns == config.peColumns)
+        // Every column on the dense engine, whether the search chose it or it is the fallback.
         let report = MappingSearchReport(fixedCycles: fixed.cycles, candidates: outcome.candidates, plays: outcome.plays,
-                                         gap: outcome.gap, fellBackToDense: fellBack)
+                                         gap: outcome.gap, fellBackToDense: outcome.best.mapping.isAllDense)
         return FullModelResult(tokens: config.tokens, sparse: outcome.best, dense: dense, search: report)
     }
 
@@ -152,7 +149,7 @@ public final class Mapper: @unchecked Sendable {
         let budget = options.maxPlays
         while index < candidates.count {
             let candidate = candidates[index]
-            if Double(candidate.bound) >= Double(best.cycles) * (1 - options.tolerance) { break }
+            if candidate.bound >= Double(best.cycles) * (1 - options.tolerance) { break }
             if plays >= budget { break }
             let space = spaces[Int(candidate.space)]
             let run = model.play(candidate.mapping(in: space), on: space.layer, valueBits: space.valueBits, baseline: baseline)
@@ -162,7 +159,7 @@ public final class Mapper: @unchecked Sendable {
                 best = run
             }
         }
-        let nextBound = index < candidates.count ? Double(candidates[index].bound) : Double.infinity
+        let nextBound = index < candidates.count ? candidates[index].bound : Double.infinity
         let gap = max(0, 1 - nextBound / Double(best.cycles))
         return Outcome(best: best, candidates: all.count, plays: plays, gap: gap)
     }

@@ -89,6 +89,8 @@ struct Mapspace {
 /// row tile and the folds of its columns (lines along rows). It depends only on the mask, so the
 /// spaces of every buffer share use the same (cached in `LayerGeometry`).
 struct PartitionCounts {
+    /// The G choices, ascending.
+    let choices: [Int]
     let rowTileCount: Int
     /// Σ over row tiles of ceil(rows / peRows).
     let rowGroups: Int
@@ -98,6 +100,7 @@ struct PartitionCounts {
 
     init(layer: LayerGeometry, rowTile: Int, choices: [Int], peRows: Int) {
         let tiles = layer.rowTiles(rowTile)
+        self.choices = choices
         rowTileCount = tiles.counts.count
         rowGroups = (0..<rowTileCount).reduce(0) { $0 + ceilDiv(tiles.rows(inTile: $1), peRows) }
         let totalKeptPerTile = tiles.counts.map { $0.reduce(0) { $0 + Int($1) } }

@@ -82,7 +82,7 @@ public enum ReportFormat {
             wholeModel: .init(denseCycles: summary.denseCycles, sparseCycles: summary.sparseCycles,
                               speedup: summary.speedup),
             mapper: summary.fixedMappingCycles.map {
-                .init(fixedMappingCycles: $0, gainOverFixed: Double($0) / Double(summary.sparseCycles),
+                .init(fixedMappingCycles: $0, gainOverFixed: summary.gainOverFixedMapping!,
                       layersFallingBackToDense: summary.layersFallingBackToDense, largestGap: summary.largestSearchGap)
             },
             projections: summary.projections.map {

@@ -26,6 +26,8 @@ public struct SimulationSummary: Sendable, Equatable {
         guard layers.allSatisfy({ $0.full?.search != nil }), !layers.isEmpty else { return nil }
         return layers.reduce(0) { $0 + $1.full!.search!.fixedCycles }
     }
+    /// Mapper: Σ fixed-mapping cycles / Σ chosen cycles (nil unless the mapper ran).
+    public var gainOverFixedMapping: Double? { fixedMappingCycles.map { Double($0) / Double(sparseCycles) } }
     /// Mapper: layers whose best mapping runs them unpruned (sparsity does not pay there).
     public var layersFallingBackToDense: Int { layers.filter { $0.full?.search?.fellBackToDense == true }.count }
     /// Mapper: the largest unproven gap of any layer.

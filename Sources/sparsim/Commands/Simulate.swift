@@ -83,7 +83,8 @@ struct Simulate: ParsableCommand {
         let reader = try TraceReader(path: path)
         let selected = try select(from: reader)
         let groupSize = try SparseFormatCheck.groupSize(for: reader.metadata.pattern, format: config.sparseFormat, path: path)
-        let simulator = mapping.simulator(config: config, model: model, split: split, quirks: quirks, format: hardware.requestedFormat())
+        let requestedFormat = hardware.requestedFormat()
+        let simulator = mapping.simulator(config: config, model: model, split: split, quirks: quirks, format: requestedFormat)
 
         let findCrossover = crossover
         let outcomes = try reader.mapLayers(selected, label: "simulating") { layer in
@@ -99,7 +100,7 @@ struct Simulate: ParsableCommand {
         case .csv: try emit(ReportFormat.csv(result), to: out)
         case .json: try emit(ReportFormat.json(result, config: config, trace: path), to: out)
         case .table:
-            try emit(SimulationTable(summary: result, config: config, requestedFormat: hardware.requestedFormat(), reader: reader, shownOf: reader.layers.count,
+            try emit(SimulationTable(summary: result, config: config, requestedFormat: requestedFormat, reader: reader, shownOf: reader.layers.count,
                                      ladder: ladder, crossovers: crossover ? crossovers : nil).render(), to: out)
         }
     }

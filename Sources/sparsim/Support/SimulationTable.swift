@@ -22,7 +22,7 @@ struct SimulationTable {
             + "(Σ dense \(summary.denseCycles) / Σ sparse \(summary.sparseCycles) cycles)"
         if let fixed = summary.fixedMappingCycles {
             let fallbacks = summary.layersFallingBackToDense
-            closing += "\nmapper: \(Self.times(Double(fixed) / Double(summary.sparseCycles))) over the fixed mapping "
+            closing += "\nmapper: \(Self.times(summary.gainOverFixedMapping!)) over the fixed mapping "
                 + "(Σ fixed \(fixed) cycles); "
                 + (fallbacks == 0 ? "no layer falls back to all-dense"
                     : "\(fallbacks) of \(summary.layers.count) layers run unpruned: sparsity does not pay there")
