@@ -56,15 +56,18 @@ enum GPT2PreTokenizer {
         return pieces
     }
 
-    /// `'s 't 're 've 'm 'll 'd` right after an apostrophe: the end of the contraction, if one.
-    private static func contractionEnd(_ scalars: String.UnicodeScalarView, after index: String.UnicodeScalarView.Index)
-        -> String.UnicodeScalarView.Index? {
+    /// `'s 't 're 've 'm 'll 'd` right after an apostrophe (in any case with `ignoringCase`): the
+    /// end of the contraction, if one.
+    static func contractionEnd(_ scalars: String.UnicodeScalarView, after index: String.UnicodeScalarView.Index,
+                               ignoringCase: Bool = false) -> String.UnicodeScalarView.Index? {
         guard index < scalars.endIndex else { return nil }
-        let first = scalars[index]
+        func letter(_ at: String.UnicodeScalarView.Index) -> String {
+            ignoringCase ? Character(scalars[at]).lowercased() : String(scalars[at])
+        }
+        let first = letter(index)
         let afterFirst = scalars.index(after: index)
-        if "stmd".unicodeScalars.contains(first) { return afterFirst }
+        if ["s", "t", "m", "d"].contains(first) { return afterFirst }
         guard afterFirst < scalars.endIndex else { return nil }
-        let pair = String(first) + String(scalars[afterFirst])
-        return ["re", "ve", "ll"].contains(pair) ? scalars.index(after: afterFirst) : nil
+        return ["re", "ve", "ll"].contains(first + letter(afterFirst)) ? scalars.index(after: afterFirst) : nil
     }
 }

@@ -30,7 +30,7 @@ enum Qwen2PreTokenizer {
             let next = after(start)
             let kind = cls(start)
             var stop: Index
-            if scalar == "'", let contraction = contractionEnd(scalars, after: next) {
+            if scalar == "'", let contraction = GPT2PreTokenizer.contractionEnd(scalars, after: next, ignoringCase: true) {
                 stop = contraction
             } else if kind == .letter {
                 stop = letters(from: next)
@@ -73,16 +73,5 @@ enum Qwen2PreTokenizer {
         guard index > body else { return nil }
         while index < end, isLineBreak(scalars[index]) { index = scalars.index(after: index) }
         return index
-    }
-
-    /// `'s 't 're 've 'm 'll 'd` in any case right after an apostrophe: the end of the contraction.
-    private static func contractionEnd(_ scalars: String.UnicodeScalarView, after index: Index) -> Index? {
-        guard index < scalars.endIndex else { return nil }
-        let first = Character(scalars[index]).lowercased()
-        let afterFirst = scalars.index(after: index)
-        if ["s", "t", "m", "d"].contains(first) { return afterFirst }
-        guard afterFirst < scalars.endIndex else { return nil }
-        let pair = first + Character(scalars[afterFirst]).lowercased()
-        return ["re", "ve", "ll"].contains(pair) ? scalars.index(after: afterFirst) : nil
     }
 }

@@ -36,6 +36,20 @@ struct Candidate {
 struct MappingBounds {
     let space: Mapspace
 
+    /// The dense engine's PE columns (1 ..< peColumns) that minimise the slower engine's work:
+    /// `dense` falls and `sparse` (of the remaining columns) rises as the dense engine widens, so
+    /// the crossing is found by bisection, then the column on either side of it is compared.
+    static func balancedSplit(peColumns: Int, dense: (Int) -> Double, sparse: (Int) -> Double) -> Int {
+        var low = 1, high = peColumns - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if dense(mid) > sparse(peColumns - mid) { low = mid + 1 } else { high = mid }
+        }
+        guard low > 1 else { return low }
+        let here = max(dense(low), sparse(peColumns - low)), below = max(dense(low - 1), sparse(peColumns - low + 1))
+        return below < here ? low - 1 : low
+    }
+
     func candidates() -> [Candidate] {
         let config = space.config, layer = space.layer
         let peRows = config.peRows, peColumns = config.peColumns
@@ -107,25 +121,8 @@ struct MappingBounds {
                                 case .tokens: return Double(ceilDiv(sparseKept, lines) * passes)
                                 }
                             }
-                            // The PE split that balances the two engines' bounds.
-                            var densePE = g == 0 ? 0 : allDense ? peColumns : 1
-                            if g > 0 && !allDense {
-                                var low = 1, high = peColumns - 1
-                                while low < high {
-                                    let mid = (low + high) / 2
-                                    if denseWork(denseLines, engineColumns: g, peColumns: mid) > sparseWork(peColumns - mid) {
-                                        low = mid + 1
-                                    } else {
-                                        high = mid
-                                    }
-                                }
-                                densePE = low
-                                if low > 1 {
-                                    let here = max(denseWork(denseLines, engineColumns: g, peColumns: low), sparseWork(peColumns - low))
-                                    let below = max(denseWork(denseLines, engineColumns: g, peColumns: low - 1), sparseWork(peColumns - low + 1))
-                                    if below < here { densePE = low - 1 }
-                                }
-                            }
+                            let densePE = g == 0 ? 0 : allDense ? peColumns : Self.balancedSplit(peColumns: peColumns,
+                                dense: { denseWork(denseLines, engineColumns: g, peColumns: $0) }, sparse: sparseWork)
                             let compute = max(denseWork(denseLines, engineColumns: g, peColumns: max(densePE, 1)),
                                               sparseWork(max(peColumns - densePE, 1)))
                             for formatIndex in formatIndices {
