@@ -83,35 +83,41 @@ import Traces
 
 @Suite(.enabled(if: SharedModel.available, "the shipped model is not available"))
 struct ExportTests {
-    /// Export → load gives back the same weights bit for bit and the same token ids; transformers
-    /// loading the exported directory gives our logits.
     @Test func exportedDirectoryRoundTrips() throws {
+        try Self.expectRoundTrip(SharedModel.loaded, compareWithTransformers: SharedModel.hasTransformers || ExternalProcess.isCI)
+    }
+
+    /// Export → load gives back the same weights and biases bit for bit and the same token ids;
+    /// transformers loading the exported directory gives our logits.
+    static func expectRoundTrip(_ original: LoadedModel, compareWithTransformers: Bool) throws {
         let folder = try TemporaryDirectory()
         let directory = folder.file("hf")
-        let original = SharedModel.loaded
         try HuggingFaceExport.write(original, to: directory)
         #expect(throws: ModelError.self) { try HuggingFaceExport.write(original, to: directory) }  // exists
         let reloaded = try ModelLoader.load(directory)
         let a = original.model.weights, b = reloaded.model.weights
-        #expect(a.config == b.config)
-        #expect(a.embedding == b.embedding && a.finalNorm == b.finalNorm)
-        for (x, y) in zip(a.blocks, b.blocks) {
-            #expect(x.attentionNorm == y.attentionNorm && x.mlpNorm == y.mlpNorm)
-            for projection in Projection.allCases { #expect(x[projection] == y[projection]) }
+        #expect(a.config == b.config && a.family == b.family)
+        // Compared as Bools: a failing #expect on two matrices would print millions of values.
+        func firstDifference(_ x: [Float], _ y: [Float]) -> String? {
+            guard x.count == y.count else { return "\(x.count) values against \(y.count)" }
+            return zip(x, y).enumerated().first { $0.element.0 != $0.element.1 }.map { "at \($0.offset): \($0.element.0) against \($0.element.1)" }
         }
-        let text = "Sir Walter Elliot, of Kellynch Hall, in Somersetshire... <|im_end|> 1818 — “quoted”"
+        #expect(firstDifference(a.embedding.values, b.embedding.values) == nil && a.finalNorm == b.finalNorm)
+        #expect(firstDifference(a.head.values, b.head.values) == nil && (a.outputHead == nil) == (b.outputHead == nil))
+        for (index, (x, y)) in zip(a.blocks, b.blocks).enumerated() {
+            #expect(x.attentionNorm == y.attentionNorm && x.mlpNorm == y.mlpNorm && x.biases == y.biases, "block \(index)")
+            for projection in Projection.allCases {
+                let difference = firstDifference(x[projection].values, y[projection].values)
+                #expect(difference == nil, "block \(index) \(projection.rawValue)")
+            }
+        }
+        let text = "Sir Walter Elliot, of Kellynch Hall, in Somersetshire... <|im_end|> 1818 — “quoted”\n\n  (the) x=12345;"
         #expect(reloaded.tokenizer.encode(text) == original.tokenizer.encode(text))
         #expect(reloaded.specialIDs.bos == original.specialIDs.bos && reloaded.specialIDs.eos == original.specialIDs.eos)
 
-        guard SharedModel.hasTransformers || ExternalProcess.isCI else { return }
+        guard compareWithTransformers else { return }
         let ids = original.tokenizer.encode(TransformersReferenceTests.prompt)
-        try Data(ids.withUnsafeBufferPointer { Data(buffer: $0) }).write(to: URL(fileURLWithPath: folder.file("ids")))
-        let result = try ExternalProcess.python([SharedModel.referenceScript, directory, "logits", folder.file("ids"), folder.file("logits")])
-        try #require(result.status == 0, "\(result.stderr.suffix(2000))")
-        let reference = try SharedModel.readArray(folder.file("logits"), as: Float.self)
-        let ours = original.model.forward(ids)
-        let scale = reference.map { abs($0) }.max()!
-        #expect(zip(ours.values, reference).map { abs($0 - $1) }.max()! / scale < 1e-3)
+        try TransformersReferenceTests.expectLogitsMatch(original.model.forward(ids), ids: ids, modelPath: directory)
     }
 
     @Test func missingPiecesAreNamed() throws {
@@ -128,6 +134,60 @@ struct ExportTests {
                                   to: directory + "/model.safetensors")
         #expect(throws: ModelError(path: directory, message: "missing tensor 'model.layers.0.self_attn.q_proj.weight'")) {
             try ModelLoader.load(directory)
+        }
+    }
+}
+
+/// Which Hugging Face architecture a model is exported as, decided by where its biases are.
+@Suite struct ModelFamilyTests {
+    static func tiny(biasedOn projections: Set<Projection>) throws -> LoadedModel {
+        var weights = BlockwisePrunerTests.tinyModel().weights
+        for index in weights.blocks.indices {
+            for projection in projections {
+                let rows = weights.blocks[index][projection].rows
+                weights.blocks[index].biases[projection] = (0..<rows).map { Float(($0 * 7 + index) % 11) / 10 - 0.5 }
+            }
+        }
+        let bytes = ByteLevelBPE.byteToCharacter.map(String.init)
+        let tokenizer = try ByteLevelBPE(vocabulary: bytes + ["th", "the"], merges: ["t h", "th e"], preTokenizer: .qwen2, path: "tiny")
+        return LoadedModel(name: "tiny", model: LlamaModel(weights: weights), tokenizer: tokenizer)
+    }
+
+    @Test func qwen2RoundTripsWithItsBiasesAndPreTokenizer() throws {
+        #expect(try Self.tiny(biasedOn: []).model.weights.family == .llama)
+        let original = try Self.tiny(biasedOn: [.q, .k, .v])
+        #expect(original.model.weights.family == .qwen2)
+        let folder = try TemporaryDirectory()
+        try HuggingFaceExport.write(original, to: folder.file("hf"))
+        let config = try HuggingFaceModel.readJSON(folder.file("hf/config.json"))
+        #expect(config["model_type"] as? String == "qwen2" && config["architectures"] as? [String] == ["Qwen2ForCausalLM"])
+        let reloaded = try ModelLoader.load(folder.file("hf"))
+        #expect(reloaded.model.weights.blocks.map(\.biases) == original.model.weights.blocks.map(\.biases))
+        #expect((reloaded.tokenizer as? ByteLevelBPE)?.preTokenizer == .qwen2)
+        let ids: [Int32] = [3, 17, 42, 5, 9, 30]
+        #expect(reloaded.model.forward(ids) == original.model.forward(ids))
+    }
+
+    @Test func biasesThatFitNoFamilyAreRefusedWithNothingWritten() throws {
+        let odd = try Self.tiny(biasedOn: [.q])
+        #expect(odd.model.weights.family == nil)
+        let folder = try TemporaryDirectory()
+        #expect(throws: ModelError.self) { try HuggingFaceExport.write(odd, to: folder.file("hf")) }
+        #expect(try folder.contents().isEmpty)
+    }
+
+    @Test func configFeaturesSparsimLacksAreRefused() throws {
+        let folder = try TemporaryDirectory()
+        try HuggingFaceExport.write(try Self.tiny(biasedOn: [.q, .k, .v]), to: folder.file("hf"))
+        let path = folder.file("hf/config.json")
+        var config = try HuggingFaceModel.readJSON(path)
+        for (key, value, message) in [("use_sliding_window", true as Any, "sliding-window attention is not supported"),
+                                      ("model_type", "mistral" as Any, "model_type 'mistral' is not supported (llama and qwen2 are)")] {
+            let saved = config[key]
+            config[key] = value
+            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: path))
+            #expect(throws: ModelError(path: path, message: message)) { try ModelLoader.load(folder.file("hf")) }
+            config[key] = saved
         }
     }
 }

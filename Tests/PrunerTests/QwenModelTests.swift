@@ -119,10 +119,12 @@ struct Qwen2ForwardTests {
         #expect(moved / scale > 1e-2)
     }
 
-    @Test func exportRefusesBiasesWithOneLine() throws {
-        _ = try #require(QwenModel.path)
-        let folder = try TemporaryDirectory()
-        #expect(throws: ModelError.self) { try HuggingFaceExport.write(QwenModel.loaded, to: folder.file("out")) }
-        #expect(!FileManager.default.fileExists(atPath: folder.file("out")))
+    @Test func perplexityMatchesTransformersOnTheFirstWindows() throws {
+        try TransformersReferenceTests.expectPerplexityMatch(QwenModel.loaded, modelPath: try #require(QwenModel.path))
+    }
+
+    @Test func exportedDirectoryRoundTrips() throws {
+        #expect(QwenModel.loaded.model.weights.family == .qwen2)
+        try ExportTests.expectRoundTrip(QwenModel.loaded, compareWithTransformers: true)
     }
 }

@@ -53,8 +53,15 @@ public struct LlamaWeights: Sendable {
 
     public var head: Matrix { outputHead ?? embedding }
 
-    /// Whether any linear has a bias (LLaMA's have none; Qwen2's q/k/v do).
-    public var hasBiases: Bool { blocks.contains { !$0.biases.isEmpty } }
+    /// The Hugging Face architecture these weights are an instance of: LLaMA (no biases) or Qwen2
+    /// (biases on q, k and v in every block, nowhere else); nil for any other placement of biases.
+    public var family: ModelFamily? {
+        let biased = Set(blocks.flatMap(\.biases.keys))
+        if biased.isEmpty { return .llama }
+        if biased == ModelFamily.qwen2.biasedProjections,
+           blocks.allSatisfy({ Set($0.biases.keys) == biased }) { return .qwen2 }
+        return nil
+    }
 
     /// Zeroes every weight a trace's masks prune. Shapes must match.
     public mutating func applyMasks(_ layers: [TraceLayer], path: String) throws(ModelError) {

@@ -9,6 +9,9 @@
 enum Qwen2PreTokenizer {
     typealias Index = String.UnicodeScalarView.Index
 
+    /// The regex this scanner implements, as Hugging Face tokenizer.json files spell it.
+    static let pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+
     static func isLineBreak(_ scalar: Unicode.Scalar) -> Bool { scalar == "\r" || scalar == "\n" }
 
     /// The pieces of `text`, in order; concatenated they give `text` back.

@@ -12,8 +12,10 @@ public enum TokenizerJSON {
         }
         let preTokenizer = json["pre_tokenizer"] as? [String: Any]
         let sentencePiece = (model["byte_fallback"] as? Bool) == true || (preTokenizer?["type"] as? String) == "Metaspace"
-        guard sentencePiece || (preTokenizer?["type"] as? String) == "ByteLevel" else {
-            throw fail("pre-tokenizer \(preTokenizer?["type"] as? String ?? "none") is not supported (byte-level BPE, or SentencePiece-style BPE with byte fallback, are)")
+        let byteLevel = preTokenizer.flatMap(ByteLevelBPE.PreTokenization.init(huggingFaceJSON:))
+        guard sentencePiece || byteLevel != nil else {
+            throw fail("pre-tokenizer \(preTokenizer?["type"] as? String ?? "none") is not supported (GPT-2's or Qwen2's byte-level "
+                       + "splitting, or SentencePiece-style BPE with byte fallback, are)")
         }
         var vocabulary = [String](repeating: "", count: (vocab.values.max() ?? -1) + 1)
         for (token, id) in vocab where id >= 0 { vocabulary[id] = token }
@@ -34,7 +36,8 @@ public enum TokenizerJSON {
         if sentencePiece {
             return try SentencePieceBPE(vocabulary: vocabulary, priority: .mergeRanks(merges), unknownID: unknown, path: path)
         }
-        return try ByteLevelBPE(vocabulary: vocabulary, merges: merges, specialTokens: specials, unknownID: unknown, path: path)
+        return try ByteLevelBPE(vocabulary: vocabulary, merges: merges, specialTokens: specials, unknownID: unknown,
+                                preTokenizer: byteLevel!, path: path)
     }
 
     /// A tokenizer.json that Hugging Face's `tokenizers` reads as the same byte-level BPE.
@@ -42,7 +45,7 @@ public enum TokenizerJSON {
         let specials = Set(tokenizer.specialTokens.map(\.text))
         var vocab: [String: Int] = [:]
         for (id, token) in tokenizer.vocabulary.enumerated() where vocab[token] == nil { vocab[token] = id }
-        let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
+        let byteLevel = ByteLevelBPE.PreTokenization.byteLevelJSON(useRegex: true)
         let json: [String: Any] = [
             "version": "1.0",
             "added_tokens": tokenizer.vocabulary.enumerated().filter { specials.contains($0.element) }.map {
@@ -50,7 +53,7 @@ public enum TokenizerJSON {
                  "normalized": false, "special": true] as [String: Any]
             },
             "normalizer": NSNull(),
-            "pre_tokenizer": byteLevel,
+            "pre_tokenizer": tokenizer.preTokenizer.huggingFaceJSON,
             "post_processor": byteLevel.merging(["trim_offsets": false]) { $1 },
             "decoder": byteLevel,
             "model": [
@@ -60,5 +63,39 @@ public enum TokenizerJSON {
             ] as [String: Any],
         ]
         return try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+    }
+}
+
+extension ByteLevelBPE.PreTokenization {
+    /// `pre_tokenizer` of a tokenizer.json: GPT-2's is ByteLevel with its built-in regex; Qwen2's
+    /// splits by its own regex first, then maps bytes without a regex.
+    var huggingFaceJSON: [String: Any] {
+        switch self {
+        case .gpt2: Self.byteLevelJSON(useRegex: true)
+        case .qwen2:
+            ["type": "Sequence", "pretokenizers": [
+                ["type": "Split", "pattern": ["Regex": Qwen2PreTokenizer.pattern], "behavior": "Isolated", "invert": false],
+                Self.byteLevelJSON(useRegex: false),
+            ]]
+        }
+    }
+
+    static func byteLevelJSON(useRegex: Bool) -> [String: Any] {
+        ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": useRegex]
+    }
+
+    /// The splitting a tokenizer.json's `pre_tokenizer` describes, if it is one of the two sparsim
+    /// implements (a prefix space or any other regex is not).
+    init?(huggingFaceJSON json: [String: Any]) {
+        func isByteLevel(_ json: [String: Any], useRegex: Bool) -> Bool {
+            json["type"] as? String == "ByteLevel" && (json["add_prefix_space"] as? Bool ?? false) == false
+                && (json["use_regex"] as? Bool ?? true) == useRegex
+        }
+        if isByteLevel(json, useRegex: true) { self = .gpt2; return }
+        guard json["type"] as? String == "Sequence", let steps = json["pretokenizers"] as? [[String: Any]], steps.count == 2,
+              steps[0]["type"] as? String == "Split", (steps[0]["pattern"] as? [String: Any])?["Regex"] as? String == Qwen2PreTokenizer.pattern,
+              steps[0]["behavior"] as? String == "Isolated", (steps[0]["invert"] as? Bool ?? false) == false,
+              isByteLevel(steps[1], useRegex: false) else { return nil }
+        self = .qwen2
     }
 }

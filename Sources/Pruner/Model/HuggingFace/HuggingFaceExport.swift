@@ -13,8 +13,8 @@ public enum HuggingFaceExport {
             throw ModelError(path: directory, message: "already exists; remove it or choose another --out")
         }
         let weights = loaded.model.weights
-        guard !weights.hasBiases else {
-            throw ModelError(path: directory, message: "exporting models with biases (Qwen2) is not supported yet")
+        guard weights.family != nil else {
+            throw ModelError(path: directory, message: "biases outside q/k/v (or in some blocks only) fit neither LLaMA nor Qwen2")
         }
         guard weights.rotaryLayout == .halfSplit else {
             throw ModelError(path: directory, message: "weights must be in Hugging Face's half-split rotary layout")
@@ -45,15 +45,23 @@ public enum HuggingFaceExport {
             for projection in Projection.allCases {
                 let weight = block[projection]
                 tensors.append((HuggingFaceModel.tensorName(block: index, projection), [weight.rows, weight.cols], weight.values))
+                if let bias = block.biases[projection] {
+                    tensors.append((HuggingFaceModel.tensorName(block: index, projection, kind: "bias"), [bias.count], bias))
+                }
             }
         }
         try SafetensorsFile.write(tensors, metadata: ["format": "pt"], to: directory + "/model.safetensors")
 
+        let family = weights.family!
         var configJSON: [String: Any] = [
-            "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_act": "silu",
-            "attention_bias": false, "mlp_bias": false, "head_dim": config.headDim, "torch_dtype": "float32",
-            "initializer_range": 0.02, "use_cache": true, "pretraining_tp": 1,
+            "architectures": [family.huggingFaceArchitecture], "model_type": family.rawValue, "hidden_act": "silu",
+            "head_dim": config.headDim, "torch_dtype": "float32", "initializer_range": 0.02, "use_cache": true,
         ]
+        switch family {
+        case .llama: configJSON.merge(["attention_bias": false, "mlp_bias": false, "pretraining_tp": 1]) { $1 }
+        case .qwen2: configJSON.merge(["use_sliding_window": false, "sliding_window": NSNull(),
+                                       "max_window_layers": config.layers]) { $1 }
+        }
         for (key, value) in config.huggingFaceValues { configJSON[key] = value }
         if let bos = loaded.specialIDs.bos { configJSON["bos_token_id"] = bos }
         if let eos = loaded.specialIDs.eos { configJSON["eos_token_id"] = eos }

@@ -4,12 +4,12 @@ import Traces
 /// A Hugging Face model directory: config.json, model.safetensors (or shards listed in
 /// model.safetensors.index.json) and tokenizer.json.
 public enum HuggingFaceModel {
-    static func tensorName(block: Int, _ projection: Projection) -> String {
-        LayerID(block: block, projection: projection).huggingFaceName + ".weight"
+    static func tensorName(block: Int, _ projection: Projection, kind: String = "weight") -> String {
+        LayerID(block: block, projection: projection).huggingFaceName + "." + kind
     }
 
     public static func load(directory: String) throws(ModelError) -> LoadedModel {
-        let config = try readConfig(directory)
+        let (config, family) = try readConfig(directory)
         let files = try safetensorFiles(directory)
         var owner: [String: SafetensorsFile] = [:]
         for file in files {
@@ -28,15 +28,18 @@ public enum HuggingFaceModel {
         }
         var blocks: [BlockWeights] = []
         for block in 0..<config.layers {
-            var linears: [Projection: Matrix] = [:]
+            var linears: [Projection: Matrix] = [:], biases: [Projection: [Float]] = [:]
             for projection in Projection.allCases {
                 let (rows, cols) = config.shape(of: projection)
                 linears[projection] = try matrix(tensorName(block: block, projection), rows: rows, cols: cols)
+                if family.biasedProjections.contains(projection) {
+                    biases[projection] = try tensor(tensorName(block: block, projection, kind: "bias"), shape: [rows])
+                }
             }
             blocks.append(BlockWeights(
                 attentionNorm: try tensor("model.layers.\(block).input_layernorm.weight", shape: [config.hiddenSize]),
                 mlpNorm: try tensor("model.layers.\(block).post_attention_layernorm.weight", shape: [config.hiddenSize]),
-                linears: linears))
+                linears: linears, biases: biases))
         }
         let weights = LlamaWeights(
             config: config,
@@ -51,12 +54,18 @@ public enum HuggingFaceModel {
                            specialIDs: (json["bos_token_id"] as? Int, json["eos_token_id"] as? Int))
     }
 
-    static func readConfig(_ directory: String) throws(ModelError) -> LlamaConfig {
+    static func readConfig(_ directory: String) throws(ModelError) -> (LlamaConfig, ModelFamily) {
         let path = directory + "/config.json"
         let json = try readJSON(path)
         func fail(_ message: String) -> ModelError { ModelError(path: path, message: message) }
-        if let type = json["model_type"] as? String, type != "llama" {
-            throw fail("model_type '\(type)' is not supported (only llama)")
+        let type = (json["model_type"] as? String) ?? "llama"
+        guard let family = ModelFamily(rawValue: type) else {
+            throw fail("model_type '\(type)' is not supported (llama and qwen2 are)")
+        }
+        // Features of these families' configs that sparsim's forward pass does not implement.
+        if (json["use_sliding_window"] as? Bool) == true { throw fail("sliding-window attention is not supported") }
+        if (json["attention_bias"] as? Bool) == true || (json["mlp_bias"] as? Bool) == true {
+            throw fail("LLaMA with attention_bias or mlp_bias is not supported")
         }
         func integer(_ key: String) throws(ModelError) -> Int {
             guard let value = json[key] as? Int else { throw fail("missing or non-integer '\(key)'") }
@@ -72,7 +81,7 @@ public enum HuggingFaceModel {
             maxPositions: (json["max_position_embeddings"] as? Int) ?? 2048,
             tiedEmbeddings: (json["tie_word_embeddings"] as? Bool) ?? false)
         try config.validate(path: path)
-        return config
+        return (config, family)
     }
 
     static func safetensorFiles(_ directory: String) throws(ModelError) -> [SafetensorsFile] {

@@ -125,15 +125,12 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         // Pad the header with spaces so the data starts 8-byte aligned.
         while (8 + headerData.count) % 8 != 0 { headerData.append(0x20) }
-        var file = Data()
-        file.reserveCapacity(8 + headerData.count + offset)
-        withUnsafeBytes(of: UInt64(headerData.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(headerData)
-        for tensor in tensors {
-            tensor.values.withUnsafeBufferPointer { file.append(Data(buffer: $0)) }
-        }
         do {
-            try AtomicFile.write(file, to: path)
+            try AtomicFile.write(to: path) { file in
+                try withUnsafeBytes(of: UInt64(headerData.count).littleEndian) { try file.write($0) }
+                try headerData.withUnsafeBytes { try file.write($0) }
+                for tensor in tensors { try tensor.values.withUnsafeBytes { try file.write($0) } }
+            }
         } catch {
             throw ModelError(path: path, message: "cannot write (\(error.localizedDescription))")
         }
