@@ -5,7 +5,7 @@
 #
 #   bash scripts/make-traces.sh            SmolLM2-135M into traces/ (shipped; about 20 minutes on 2 cores)
 #   bash scripts/make-traces.sh qwen       Qwen2.5-Coder-0.5B into traces/qwen/ (not shipped: 45 MB a trace;
-#                                          about 2.5 hours on 2 cores; needs scripts/fetch-qwen.sh first)
+#                                          about 3.5 hours on 2 cores; needs scripts/fetch-qwen.sh first)
 #   bash scripts/make-traces.sh qwen NAME  only the run called NAME (e.g. qwen-besa-row-50)
 #
 # Each run's per-block log goes to traces/logs/NAME.log (committed for both models).
@@ -22,14 +22,17 @@ esac
 # SPARSIM=path runs an already built binary (e.g. a copy, while the sources change).
 sparsim=${SPARSIM:-.build/release/sparsim}
 [[ -n "${SPARSIM:-}" ]] || swift build -c release --product sparsim
-common=(--model "$model" --samples 32 --seqlen 512 --seed 0 --masks-only
+common=(--model "$model" --samples 32 --seqlen 512 --seed 0
         --eval data/text/austen_persuasion.txt --eval-seqlen 512 --eval-windows 16)
 mkdir -p "$outdir" traces/logs
-run() {  # run NAME ARGS...: prune into OUTDIR/NAME.h5, log in traces/logs/NAME.log
+quantised() {  # quantised NAME ARGS...: prune into OUTDIR/NAME.h5, log in traces/logs/NAME.log
     local name=$1; shift
     [[ -z "$only" || "$only" == "$name" ]] || return 0
     echo "== $name"
     "$sparsim" prune "${common[@]}" "$@" --out "$outdir/$name.h5" | tee "traces/logs/$name.log"
+}
+run() {  # run NAME ARGS...: the same, masks only (quantised traces must keep their weights)
+    quantised "$@" --masks-only
 }
 if [[ "$model_name" == smollm2 ]]; then
     run smollm2-besa-row-50   --method besa --granularity row --sparsity 0.5
@@ -46,4 +49,6 @@ else
     run qwen-wanda-50         --method wanda --sparsity 0.5
     run qwen-sparsegpt-50     --method sparsegpt --sparsity 0.5
     run qwen-magnitude-50     --method magnitude --sparsity 0.5
+    quantised qwen-rtn4       --method rtn --wbits 4
+    quantised qwen-besa-joint4 --method besa --granularity row --sparsity 0.5 --wbits 4 --quantization joint
 fi

@@ -8,12 +8,21 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let name = ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UUID().uuidString.prefix(8)).tmp"
-        return (directory as NSString).appendingPathComponent(name)
+        let temporary = (directory as NSString).appendingPathComponent(name)
+        InterruptCleanup.register(temporary)
+        return temporary
+    }
+
+    /// Removes a temporary path that will not be moved into place.
+    public static func discard(_ temporary: String) {
+        try? FileManager.default.removeItem(atPath: temporary)
+        InterruptCleanup.unregister(temporary)
     }
 
     /// Atomically replaces `destination` with `source`.
     public static func moveIntoPlace(_ source: String, _ destination: String) throws {
         guard rename(source, destination) == 0 else { throw OutputFile.posixError() }
+        InterruptCleanup.unregister(source)
     }
 
     /// Writes `data` to `path` atomically.
@@ -34,7 +43,7 @@ public enum AtomicFile {
             try moveIntoPlace(temporary, path)
         } catch {
             close(descriptor)
-            unlink(temporary)
+            discard(temporary)
             throw error
         }
     }

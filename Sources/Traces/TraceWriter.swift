@@ -120,7 +120,7 @@ public final class TraceWriter {
             do {
                 try AtomicFile.moveIntoPlace(temporaryPath, path)
             } catch {
-                try? FileManager.default.removeItem(atPath: temporaryPath)
+                AtomicFile.discard(temporaryPath)
                 throw TraceError(path: path, message: "cannot move the finished trace into place: \(error.localizedDescription)")
             }
         }
@@ -136,7 +136,7 @@ public final class TraceWriter {
     private func abandon() {
         guard file != nil else { return }
         HDF5.serialized { closeHandles() }
-        try? FileManager.default.removeItem(atPath: temporaryPath)
+        AtomicFile.discard(temporaryPath)
     }
 }
 

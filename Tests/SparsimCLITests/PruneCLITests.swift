@@ -62,6 +62,36 @@ import Traces
         }
     }
 
+    /// SIGINT/SIGTERM mid-run (the trace's temporary file exists, a block is being learned): the
+    /// process dies of the signal and leaves neither the trace nor its hidden temporary file.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func anInterruptedRunLeavesNothingBehind(signal: Int32) throws {
+        let folder = try TemporaryDirectory()
+        try Self.writeTinyModel(to: folder.file("tiny"))
+        try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["prune", "--model", folder.file("tiny"), "--method", "besa", "--epochs", "100000",
+                             "--calib", folder.file("text.txt"), "--samples", "4", "--seqlen", "32", "--out", folder.file("b.h5")]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func temporaryFiles() throws -> [String] { try folder.contents().filter { $0.hasPrefix(".b.h5.") } }
+        let deadline = Date().addingTimeInterval(60)
+        while try temporaryFiles().isEmpty, process.isRunning, Date() < deadline { usleep(20_000) }
+        #expect(try temporaryFiles().count == 1, "the run never started writing its trace")
+        kill(process.processIdentifier, signal)
+        let exitDeadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < exitDeadline { usleep(20_000) }
+        if process.isRunning {
+            Issue.record("still running 30 s after the signal")
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == signal)
+        #expect(try folder.contents().sorted() == ["text.txt", "tiny"])
+    }
+
     @Test(arguments: [false, true])
     func sparseGPTStoresItsUpdatedWeightsUnlessMasksOnly(masksOnly: Bool) throws {
         let folder = try TemporaryDirectory()

@@ -25,7 +25,7 @@ public enum HuggingFaceExport {
             try writeFiles(loaded, tokenizer: tokenizer, into: temporary)
             try AtomicFile.moveIntoPlace(temporary, directory)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
+            AtomicFile.discard(temporary)
             if let error = error as? ModelError { throw ModelError(path: directory, message: error.message) }
             throw ModelError(path: directory, message: "cannot write (\(error.localizedDescription))")
         }
