@@ -11,12 +11,15 @@ public struct TraceMetadata: Sendable, Equatable {
     public var seqlen: Int
     /// Number of calibration windows (0 when no data was used).
     public var calibrationSamples: Int
+    /// SHA-256 of the calibration windows' token ids (little-endian int32, row-major), when the
+    /// writer recorded it: equal fingerprints mean identical calibration.
+    public var calibrationSHA256: String?
     /// The program and version that wrote the trace.
     public var createdBy: String
 
     public init(
         model: String, method: String, targetSparsity: Double, pattern: SparsityPattern = .unstructured,
-        seqlen: Int = 0, calibrationSamples: Int = 0, createdBy: String = TraceFormat.creator
+        seqlen: Int = 0, calibrationSamples: Int = 0, calibrationSHA256: String? = nil, createdBy: String = TraceFormat.creator
     ) {
         self.model = model
         self.method = method
@@ -24,6 +27,7 @@ public struct TraceMetadata: Sendable, Equatable {
         self.pattern = pattern
         self.seqlen = seqlen
         self.calibrationSamples = calibrationSamples
+        self.calibrationSHA256 = calibrationSHA256
         self.createdBy = createdBy
     }
 }

@@ -158,6 +158,7 @@ public final class TraceReader: @unchecked Sendable {
         return TraceMetadata(
             model: try string("model"), method: try string("method"), targetSparsity: target, pattern: pattern,
             seqlen: try integer("seqlen"), calibrationSamples: try integer("calibration_samples"),
+            calibrationSHA256: file.hasAttribute("calibration_sha256") ? try string("calibration_sha256") : nil,
             createdBy: try string("created_by"))
     }
 

@@ -54,6 +54,7 @@ public final class TraceWriter {
         try file.setAttribute("pattern", .string(metadata.pattern.description))
         try file.setAttribute("seqlen", .int(Int64(metadata.seqlen)))
         try file.setAttribute("calibration_samples", .int(Int64(metadata.calibrationSamples)))
+        if let fingerprint = metadata.calibrationSHA256 { try file.setAttribute("calibration_sha256", .string(fingerprint)) }
         try file.setAttribute("created_by", .string(metadata.createdBy))
     }
 

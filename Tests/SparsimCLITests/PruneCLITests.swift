@@ -62,6 +62,43 @@ import Traces
         }
     }
 
+    /// --calib-ids with the windows the seeded draw would pick gives the same masks and the same
+    /// recorded fingerprint; a different set of windows a different fingerprint.
+    @Test func calibrationIDsReplaceTheSeededDraw() throws {
+        let folder = try TemporaryDirectory()
+        try Self.writeTinyModel(to: folder.file("tiny"))
+        try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
+        let tokens = try ModelLoader.load(folder.file("tiny")).tokenizer.encode(Self.text)
+        let windows = Calibration.windows(tokens, count: 4, seqlen: 32, seed: 5)
+        func writeNPY(_ windows: [[Int32]], to path: String) throws {
+            var header = "{'descr': '<i8', 'fortran_order': False, 'shape': (\(windows.count), \(windows[0].count)), }"
+            while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+            header += "\n"
+            var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8)
+            for id in windows.joined() { withUnsafeBytes(of: Int64(id).littleEndian) { bytes += $0 } }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        }
+        try writeNPY(windows, to: folder.file("ids.npy"))
+        try writeNPY(windows.reversed(), to: folder.file("reversed.npy"))
+        let common = ["prune", "--model", folder.file("tiny"), "--method", "wanda"]
+        let runs = [(["--calib", folder.file("text.txt"), "--samples", "4", "--seqlen", "32", "--seed", "5"], "seeded.h5"),
+                    (["--calib-ids", folder.file("ids.npy")], "ids.h5"), (["--calib-ids", folder.file("reversed.npy")], "reversed.h5")]
+        var traces: [Trace] = []
+        for (arguments, name) in runs {
+            let result = try CLI.run(common + arguments + ["--out", folder.file(name)])
+            #expect(result.status == 0, "\(result.stderr)")
+            traces.append(try Trace.read(from: folder.file(name)))
+        }
+        #expect(traces[0].metadata.calibrationSHA256 == Calibration.fingerprint(windows))
+        #expect(traces[1].metadata.calibrationSHA256 == traces[0].metadata.calibrationSHA256)
+        #expect(traces[2].metadata.calibrationSHA256 != traces[0].metadata.calibrationSHA256)
+        #expect(traces[1].metadata.calibrationSamples == 4 && traces[1].metadata.seqlen == 32)
+        #expect(traces[1].layers.map(\.mask) == traces[0].layers.map(\.mask))
+        let clash = try CLI.run(common + ["--calib-ids", folder.file("ids.npy"), "--samples", "4", "--out", folder.file("x.h5")])
+        #expect(clash.status != 0 && clash.stderr.contains("--calib-ids gives the windows"))
+        #expect(!FileManager.default.fileExists(atPath: folder.file("x.h5")))
+    }
+
     /// SIGINT/SIGTERM mid-run (the trace's temporary file exists, a block is being learned): the
     /// process dies of the signal and leaves neither the trace nor its hidden temporary file.
     @Test(arguments: [SIGINT, SIGTERM])

@@ -11,7 +11,9 @@ struct Prune: ParsableCommand {
             Calibration windows are drawn at seeded random offsets from the calibration text (default: \
             the five Austen novels other than Persuasion, in alphabetical order of file name). Blocks \
             are pruned one at a time; each block's outputs are recomputed with its pruned weights and \
-            fed to the next, as in the reference implementations.
+            fed to the next, as in the reference implementations. --calib-ids gives the windows \
+            instead, as token ids (e.g. to run another implementation on exactly the same ones); \
+            either way the trace records their SHA-256.
             """
     )
 
@@ -60,14 +62,18 @@ struct Prune: ParsableCommand {
     @Option(name: .customLong("calib"), help: "Calibration text file; repeatable. (default: data/text/austen_*.txt except Persuasion)")
     var calibrationFiles: [String] = []
 
-    @Option(help: "Number of calibration windows.")
-    var samples: Int = 128
+    @Option(help: "Number of calibration windows. (default: 128)")
+    var samples: Int?
 
     @Option(help: "Calibration window length in tokens (default: the model's context or 2048, whichever is smaller).")
     var seqlen: Int?
 
-    @Option(help: "Seed of the calibration window offsets.")
-    var seed: UInt64 = 0
+    @Option(help: "Seed of the calibration window offsets. (default: 0)")
+    var seed: UInt64?
+
+    @Option(name: .customLong("calib-ids"),
+            help: "Calibration windows as token ids: a NumPy .npy int32/int64 array [windows, seqlen] (np.save). Replaces --calib, --samples, --seqlen and --seed.")
+    var calibrationIDs: String?
 
     @Option(help: "The trace to write.")
     var out: String
@@ -88,7 +94,10 @@ struct Prune: ParsableCommand {
     var evalWindows: Int?
 
     func validate() throws {
-        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
+        if calibrationIDs != nil, !calibrationFiles.isEmpty || samples != nil || seqlen != nil || seed != nil {
+            throw ValidationError("--calib-ids gives the windows; drop --calib, --samples, --seqlen and --seed")
+        }
         if let seqlen, seqlen < 2 { throw ValidationError("--seqlen must be at least 2") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard dCoef > 0, besaLearningRate > 0, clippingLearningRate > 0 else {
@@ -113,7 +122,7 @@ struct Prune: ParsableCommand {
                 throw CLIError("\(n):\(m) does not divide C_in = \(config.shape(of: projection).cols) of \(projection.rawValue)")
             }
         }
-        let length = seqlen ?? min(config.maxPositions, 2048)
+        var length = seqlen ?? min(config.maxPositions, 2048)
         guard length <= config.maxPositions else { throw CLIError("--seqlen \(length) exceeds the model's context of \(config.maxPositions)") }
         if let saveModel, FileManager.default.fileExists(atPath: saveModel) {
             throw CLIError("\(saveModel): already exists; remove it or choose another --save-model")
@@ -121,13 +130,23 @@ struct Prune: ParsableCommand {
         // Read everything that can fail before the long work starts.
         var calibration: [[Int32]] = []
         let method = self.method
-        if method.needsData {
+        if method.needsData, let calibrationIDs {
+            calibration = try TokenWindowsFile.read(calibrationIDs, vocabularySize: config.vocabularySize)
+            length = calibration[0].count
+            print("calibration: \(calibration.count) windows × \(length) tokens from \(calibrationIDs)")
+        } else if method.needsData {
             let files = try calibrationFiles.isEmpty ? Self.defaultCalibrationFiles() : calibrationFiles
+            let (count, seed) = (samples ?? 128, seed ?? 0)
             let tokenCount: Int
-            (calibration, tokenCount) = try Self.calibrationWindows(files: files, tokenizer: loaded.tokenizer, count: samples,
+            (calibration, tokenCount) = try Self.calibrationWindows(files: files, tokenizer: loaded.tokenizer, count: count,
                                                                    seqlen: length, seed: seed)
-            print("calibration: \(samples) windows × \(length) tokens from \(files.count) file(s), \(tokenCount) tokens, seed \(seed)")
+            print("calibration: \(count) windows × \(length) tokens from \(files.count) file(s), \(tokenCount) tokens, seed \(seed)")
         }
+        guard length <= config.maxPositions else {
+            throw CLIError("\(calibrationIDs ?? ""): windows of \(length) tokens exceed the model's context of \(config.maxPositions)")
+        }
+        let fingerprint = method.needsData ? Calibration.fingerprint(calibration) : nil
+        if let fingerprint { print("calibration sha256 \(fingerprint)") }
         let evalTokens = try evalFile.map { loaded.tokenizer.encode(try TextFile.read($0)) }
 
         var pruner = BlockwisePruner(method: method, sparsity: target, pattern: parsedPattern)
@@ -163,7 +182,8 @@ struct Prune: ParsableCommand {
         }
         if groupSize > 0, wbits != nil { methodName += "g\(groupSize)" }
         let metadata = TraceMetadata(model: loaded.name, method: methodName, targetSparsity: target, pattern: parsedPattern,
-                                     seqlen: method.needsData ? length : 0, calibrationSamples: method.needsData ? samples : 0)
+                                     seqlen: method.needsData ? length : 0, calibrationSamples: calibration.count,
+                                     calibrationSHA256: fingerprint)
         var traceConfig: [String: AttributeValue] = [:]
         for (key, value) in config.huggingFaceValues {
             switch value {

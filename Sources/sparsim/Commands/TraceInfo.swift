@@ -47,7 +47,8 @@ struct TraceInfo: ParsableCommand {
             ("model", meta.model),
             ("method", meta.method),
             ("target sparsity", "\(meta.targetSparsity) (\(meta.pattern))"),
-            ("calibration", meta.calibrationSamples == 0 ? "none" : "\(meta.calibrationSamples) windows × \(meta.seqlen) tokens"),
+            ("calibration", meta.calibrationSamples == 0 ? "none" : "\(meta.calibrationSamples) windows × \(meta.seqlen) tokens"
+                + (meta.calibrationSHA256.map { ", sha256 \($0)" } ?? "")),
             ("layers", "\(reader.layers.count) in \(reader.blocks.count) blocks, \(total) weights, "
                 + "overall sparsity \(Percent(1 - Double(kept) / Double(total)))"),
         ]
