@@ -182,7 +182,7 @@ struct ExportTests {
         let path = folder.file("hf/config.json")
         var config = try HuggingFaceModel.readJSON(path)
         for (key, value, message) in [("use_sliding_window", true as Any, "sliding-window attention is not supported"),
-                                      ("model_type", "mistral" as Any, "model_type 'mistral' is not supported (llama and qwen2 are)")] {
+                                      ("model_type", "mistral" as Any, "model_type 'mistral' is not supported (llama, qwen2 are)")] {
             let saved = config[key]
             config[key] = value
             try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: path))

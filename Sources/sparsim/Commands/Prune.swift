@@ -123,7 +123,6 @@ struct Prune: ParsableCommand {
             }
         }
         var length = seqlen ?? min(config.maxPositions, 2048)
-        guard length <= config.maxPositions else { throw CLIError("--seqlen \(length) exceeds the model's context of \(config.maxPositions)") }
         if let saveModel, FileManager.default.fileExists(atPath: saveModel) {
             throw CLIError("\(saveModel): already exists; remove it or choose another --save-model")
         }
@@ -133,6 +132,12 @@ struct Prune: ParsableCommand {
         if method.needsData, let calibrationIDs {
             calibration = try TokenWindowsFile.read(calibrationIDs, vocabularySize: config.vocabularySize)
             length = calibration[0].count
+        }
+        guard length <= config.maxPositions else {
+            let what = calibrationIDs.map { "\($0): a window of \(length) tokens" } ?? "--seqlen \(length)"
+            throw CLIError("\(what) exceeds the model's context of \(config.maxPositions)")
+        }
+        if method.needsData, let calibrationIDs {
             print("calibration: \(calibration.count) windows × \(length) tokens from \(calibrationIDs)")
         } else if method.needsData {
             let files = try calibrationFiles.isEmpty ? Self.defaultCalibrationFiles() : calibrationFiles
@@ -141,9 +146,6 @@ struct Prune: ParsableCommand {
             (calibration, tokenCount) = try Self.calibrationWindows(files: files, tokenizer: loaded.tokenizer, count: count,
                                                                    seqlen: length, seed: seed)
             print("calibration: \(count) windows × \(length) tokens from \(files.count) file(s), \(tokenCount) tokens, seed \(seed)")
-        }
-        guard length <= config.maxPositions else {
-            throw CLIError("\(calibrationIDs ?? ""): windows of \(length) tokens exceed the model's context of \(config.maxPositions)")
         }
         let fingerprint = method.needsData ? Calibration.fingerprint(calibration) : nil
         if let fingerprint { print("calibration sha256 \(fingerprint)") }

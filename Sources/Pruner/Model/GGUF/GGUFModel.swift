@@ -16,21 +16,18 @@ public enum GGUFModel {
         return "blk.\(block).\(suffix).weight"
     }
 
-    /// `general.architecture` values sparsim runs: LLaMA, and Qwen2 (LLaMA with q/k/v biases).
-    static let supportedArchitectures = ["llama", "qwen2"]
-
     /// llama.cpp's converter permutes q/k rows for RoPE on adjacent pairs only for LLaMA; Qwen2's
     /// files keep Hugging Face's half-split layout.
     static func fileLayout(_ file: GGUFFile) -> RotaryLayout {
-        file.metadata["general.architecture"]?.stringValue == "llama" ? .adjacentPairs : .halfSplit
+        file.metadata["general.architecture"]?.stringValue == ModelFamily.llama.rawValue ? .adjacentPairs : .halfSplit
     }
 
     public static func config(_ file: GGUFFile) throws(ModelError) -> LlamaConfig {
         let meta = file.metadata
         func fail(_ message: String) -> ModelError { ModelError(path: file.path, message: message) }
         guard let architecture = meta["general.architecture"]?.stringValue else { throw fail("missing general.architecture") }
-        guard supportedArchitectures.contains(architecture) else {
-            throw fail("architecture '\(architecture)' is not supported (\(supportedArchitectures.joined(separator: ", ")) are)")
+        guard ModelFamily(rawValue: architecture) != nil else {
+            throw fail("architecture '\(architecture)' is not supported (\(ModelFamily.supportedNames) are)")
         }
         // Hyper-parameters are keyed by the architecture's name: llama.block_count, qwen2.block_count, ...
         let prefix = architecture + "."

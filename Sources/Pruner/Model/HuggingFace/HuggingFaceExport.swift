@@ -13,7 +13,7 @@ public enum HuggingFaceExport {
             throw ModelError(path: directory, message: "already exists; remove it or choose another --out")
         }
         let weights = loaded.model.weights
-        guard weights.family != nil else {
+        guard let family = weights.family else {
             throw ModelError(path: directory, message: "biases outside q/k/v (or in some blocks only) fit neither LLaMA nor Qwen2")
         }
         guard weights.rotaryLayout == .halfSplit else {
@@ -22,7 +22,7 @@ public enum HuggingFaceExport {
         let temporary = AtomicFile.temporaryPath(for: directory)
         do {
             try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: false)
-            try writeFiles(loaded, tokenizer: tokenizer, into: temporary)
+            try writeFiles(loaded, family: family, tokenizer: tokenizer, into: temporary)
             try AtomicFile.moveIntoPlace(temporary, directory)
         } catch {
             AtomicFile.discard(temporary)
@@ -31,7 +31,7 @@ public enum HuggingFaceExport {
         }
     }
 
-    private static func writeFiles(_ loaded: LoadedModel, tokenizer: ByteLevelBPE, into directory: String) throws {
+    private static func writeFiles(_ loaded: LoadedModel, family: ModelFamily, tokenizer: ByteLevelBPE, into directory: String) throws {
         let weights = loaded.model.weights
         let config = weights.config
         var tensors: [(name: String, shape: [Int], values: [Float])] = [
@@ -52,7 +52,6 @@ public enum HuggingFaceExport {
         }
         try SafetensorsFile.write(tensors, metadata: ["format": "pt"], to: directory + "/model.safetensors")
 
-        let family = weights.family!
         var configJSON: [String: Any] = [
             "architectures": [family.huggingFaceArchitecture], "model_type": family.rawValue, "hidden_act": "silu",
             "head_dim": config.headDim, "torch_dtype": "float32", "initializer_range": 0.02, "use_cache": true,

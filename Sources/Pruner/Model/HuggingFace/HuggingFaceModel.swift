@@ -60,7 +60,7 @@ public enum HuggingFaceModel {
         func fail(_ message: String) -> ModelError { ModelError(path: path, message: message) }
         let type = (json["model_type"] as? String) ?? "llama"
         guard let family = ModelFamily(rawValue: type) else {
-            throw fail("model_type '\(type)' is not supported (llama and qwen2 are)")
+            throw fail("model_type '\(type)' is not supported (\(ModelFamily.supportedNames) are)")
         }
         // Features of these families' configs that sparsim's forward pass does not implement.
         if (json["use_sliding_window"] as? Bool) == true { throw fail("sliding-window attention is not supported") }
