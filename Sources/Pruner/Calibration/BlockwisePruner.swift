@@ -37,6 +37,8 @@ public struct BlockwisePruner {
     public var sparsity: Double
     public var pattern: SparsityPattern
     public var besa = BESA.Options()
+    /// BESA: what to do with the kept weights once a block's masks are final.
+    public var weightUpdate = WeightUpdate.none
     /// Prune, then quantise each pruned layer's weights with round-to-nearest before the block's
     /// outputs are recomputed (BESA's jointly learned quantization is `besa.jointQuantizer`).
     public var quantizer: UniformQuantizer?
@@ -62,7 +64,7 @@ public struct BlockwisePruner {
                     let output = model.block(block, x) { projection, input in
                         // q/k/v and gate/up share their input: keep one set each.
                         guard [.q, .o, .gate, .down].contains(projection) else { return }
-                        statistics[projection, default: InputStatistics(channels: input.cols, withGram: method == .sparsegpt)].add(input)
+                        statistics[projection, default: InputStatistics(channels: input.cols, withGram: needsHessian)].add(input)
                     }
                     if method == .besa { denseOutputs.append(output) }
                 }
@@ -74,7 +76,11 @@ public struct BlockwisePruner {
                 let norms = Dictionary(uniqueKeysWithValues: Projection.allCases.map { ($0, statistics[Self.sharedInput($0)]!.meanSquaredNorms) })
                 let result = BESA.pruneBlock(model, block: block, inputs: inputs, references: denseOutputs, inputNorms: norms,
                                              targetSparsity: sparsity, options: besa)
-                layers = result.layers
+                layers = weightUpdate == .none ? result.layers : try result.layers.map { layer in
+                    try weightUpdate.apply(to: layer, original: model.weights.blocks[block][layer.id.projection],
+                                           hessian: statistics[Self.sharedInput(layer.id.projection)]!.hessian,
+                                           perRow: besa.granularity == .row) { log("\(layer.id): \($0)") }
+                }
                 loss = (result.lossStart, result.lossEnd)
                 learnedSparsity = result.learnedBlockSparsity
                 clippingStrength = result.meanClippingStrength
@@ -100,6 +106,8 @@ public struct BlockwisePruner {
                                     learnedSparsity: learnedSparsity, clippingStrength: clippingStrength))
         }
     }
+
+    private var needsHessian: Bool { method == .sparsegpt || (method == .besa && weightUpdate.needsHessian) }
 
     /// q/k/v share one input, gate/up another: their statistics are collected once.
     static func sharedInput(_ projection: Projection) -> Projection {

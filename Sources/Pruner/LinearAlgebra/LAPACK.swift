@@ -82,6 +82,26 @@ public enum LAPACK {
         return x
     }
 
+    /// Solves `a · x = b` in place for a symmetric positive-definite row-major `a` (n × n, overwritten
+    /// by its Cholesky factor) and one right-hand side `b` (overwritten by x). False, with `b`
+    /// untouched, when `a` is not positive definite.
+    public static func choleskySolveInPlace(_ a: inout [Float], n: Int, rhs b: inout [Float]) -> Bool {
+        precondition(a.count == n * n && b.count == n, "Cholesky solve: \(a.count) entries and \(b.count) right-hand sides for n = \(n)")
+        guard n > 0 else { return true }
+        var order = Int32(n), lda = Int32(n), info: Int32 = 0
+        var uplo = CChar(UInt8(ascii: "L"))  // column-major lower == row-major upper
+        a.withUnsafeMutableBufferPointer { spotrf_(&uplo, &order, $0.baseAddress, &lda, &info) }
+        guard info == 0 else { return false }
+        // a = Uᵀ U: Uᵀ y = b, then U x = y.
+        a.withUnsafeBufferPointer { u in
+            b.withUnsafeMutableBufferPointer { x in
+                cblas_strsv(CblasRowMajor, CblasUpper, CblasTrans, CblasNonUnit, order, u.baseAddress, lda, x.baseAddress, 1)
+                cblas_strsv(CblasRowMajor, CblasUpper, CblasNoTrans, CblasNonUnit, order, u.baseAddress, lda, x.baseAddress, 1)
+            }
+        }
+        return true
+    }
+
     private typealias Factorisation = (
         UnsafePointer<CChar>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Float>?, UnsafePointer<Int32>?,
         UnsafeMutablePointer<Int32>?

@@ -15,12 +15,41 @@ public enum SparseGPT {
 
     public static let blockSize = 128
 
+    /// How the column sweep decides which weights to drop. Whatever the rule, every dropped weight's
+    /// error is spread over the row's later weights in the same way.
+    public enum MaskRule: Sendable {
+        /// The reference: per 128-column block, one threshold on W² / U_jj² over all rows.
+        case unstructured(sparsity: Double)
+        /// The reference's N:M: per row, the n smallest scores of every m columns, on updated weights.
+        case nOfM(n: Int, m: Int)
+        /// Row i drops exactly `counts[i]` weights: in each 128-column block the row's share
+        /// (cumulative, so the row total is exact) of its lowest scores. SparseGPT pruning to an
+        /// allocation learned elsewhere (BESA's per-row sparsities).
+        case rowCounts([Int])
+        /// The mask is given and only the kept weights update: OBS with a fixed mask.
+        case fixed(KeepMask)
+    }
+
     /// `hessian` is H = (2/N) Σ XᵀX over the calibration tokens (C_in × C_in). `log` receives a line
     /// whenever the Cholesky factorisation fails and damping is raised (never silently).
     public static func prune(_ weight: Matrix, hessian: Matrix, sparsity: Double, pattern: SparsityPattern,
                              blockSize: Int = blockSize, log: (String) -> Void = { _ in }) throws(LinearAlgebraError) -> Result {
+        let rule: MaskRule = switch pattern {
+        case .unstructured: .unstructured(sparsity: sparsity)
+        case .nOfM(let n, let m): .nOfM(n: n, m: m)
+        }
+        return try prune(weight, hessian: hessian, rule: rule, blockSize: blockSize, log: log)
+    }
+
+    public static func prune(_ weight: Matrix, hessian: Matrix, rule: MaskRule,
+                             blockSize: Int = blockSize, log: (String) -> Void = { _ in }) throws(LinearAlgebraError) -> Result {
         let (rows, cols) = (weight.rows, weight.cols)
         precondition(hessian.rows == cols && hessian.cols == cols, "H must be C_in × C_in")
+        switch rule {
+        case .rowCounts(let counts): precondition(counts.count == rows && counts.allSatisfy { (0...cols).contains($0) }, "one count in 0...C_in per row")
+        case .fixed(let mask): precondition(mask.rows == rows && mask.cols == cols, "mask shape differs from the weight's")
+        default: break
+        }
         var w = weight
         var h = hessian
         // Dead inputs (never non-zero in calibration): H_jj = 1 and W[:, j] = 0.
@@ -38,25 +67,31 @@ public enum SparseGPT {
             var errors = [Float](repeating: 0, count: rows * count)
             for i in 0..<rows { for c in 0..<count { block[i * count + c] = w[i, start + c] } }
             var blockPruned = [Bool](repeating: false, count: rows * count)
-            if case .unstructured = pattern {
-                // One threshold over the whole block: score W² / U_jj².
-                var scores = [Float](repeating: 0, count: rows * count)
-                for i in 0..<rows {
-                    for c in 0..<count {
-                        let d = u[start + c, start + c]
-                        scores[i * count + c] = block[i * count + c] * block[i * count + c] / (d * d)
+            switch rule {
+            case .unstructured(let sparsity) where sparsity > 0:
+                // One threshold over the whole block.
+                let scores = obsScores(block, rows: rows, start: start, count: count, u: u)
+                let rank = Int(Double(scores.count) * sparsity)
+                let threshold = Ranking.value(atRank: min(rank, scores.count - 1), of: scores)
+                for index in scores.indices { blockPruned[index] = scores[index] <= threshold }
+            case .rowCounts(let counts):
+                let scores = obsScores(block, rows: rows, start: start, count: count, u: u)
+                scores.withUnsafeBufferPointer { all in
+                    for i in 0..<rows {
+                        let share = counts[i] * end / cols - counts[i] * start / cols
+                        let order = Ranking.ascending(UnsafeBufferPointer(rebasing: all[i * count..<(i + 1) * count]))
+                        for c in order.prefix(share) { blockPruned[i * count + c] = true }
                     }
                 }
-                let rank = Int(Double(scores.count) * sparsity)
-                if sparsity > 0 {
-                    let threshold = Ranking.value(atRank: min(rank, scores.count - 1), of: scores)
-                    for index in scores.indices { blockPruned[index] = scores[index] <= threshold }
-                }
+            case .fixed(let mask):
+                for i in 0..<rows { for c in 0..<count { blockPruned[i * count + c] = !mask[i, start + c] } }
+            default:
+                break
             }
             for c in 0..<count {
                 let column = start + c
                 let d = u[column, column]
-                if case .nOfM(let n, let m) = pattern, c % m == 0 {
+                if case .nOfM(let n, let m) = rule, c % m == 0 {
                     // Per row, the n smallest W² / U_jj² among the next m columns, on updated weights.
                     for i in 0..<rows {
                         var scores = [Float](repeating: 0, count: m)
@@ -102,6 +137,18 @@ public enum SparseGPT {
         }
         let mask = KeepMask(rows: rows, cols: cols, values: pruned.map { !$0 })
         return Result(mask: mask, weight: w, damping: damping)
+    }
+
+    /// SparseGPT's saliency W² / U_jj² of a block's columns (rows × count, contiguous).
+    private static func obsScores(_ block: [Float], rows: Int, start: Int, count: Int, u: Matrix) -> [Float] {
+        var scores = [Float](repeating: 0, count: rows * count)
+        for i in 0..<rows {
+            for c in 0..<count {
+                let d = u[start + c, start + c]
+                scores[i * count + c] = block[i * count + c] * block[i * count + c] / (d * d)
+            }
+        }
+        return scores
     }
 
     /// U, the upper Cholesky factor of (H + λI)⁻¹ with λ = damping · mean(diag H), damping 0.01 and

@@ -41,6 +41,10 @@ struct Prune: ParsableCommand {
     @Option(help: "BESA: weight λ of the sparsity penalty λ((ŝ − s*)/s*)².")
     var lambda: Double = 5
 
+    @Option(name: .customLong("update-weights"),
+            help: "BESA: what to do with the kept weights once a block's masks are final: none, sparsegpt (OBS update with BESA's mask fixed), lstsq (exact least squares on the kept columns), or reprune (SparseGPT prunes each row/layer to the sparsity BESA learned, with its own mask and update).")
+    var updateWeights: String = "none"
+
     @Option(help: "Quantise the weights to this many bits (2–8), uniform asymmetric, after pruning (or jointly, see --quantization).")
     var wbits: Int?
 
@@ -165,18 +169,28 @@ struct Prune: ParsableCommand {
             }
             pruner.besa.epochs = epochs
             pruner.besa.lambda = lambda
+            guard let update = WeightUpdate(rawValue: updateWeights) else {
+                throw CLIError("--update-weights '\(updateWeights)' is not one of \(WeightUpdate.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            pruner.weightUpdate = update
+        } else if updateWeights != WeightUpdate.none.rawValue {
+            throw CLIError("--update-weights goes with --method besa (SparseGPT updates its weights anyway)")
         }
         let quantizer = wbits.map { UniformQuantizer(bits: $0, groupSize: groupSize) }
         switch (quantization ?? (method == .besa ? "joint" : "rtn"), quantizer) {
         case (_, nil): break
         case ("joint", let quantizer?):
             guard method == .besa else { throw CLIError("--quantization joint learns clipping with BESA; use --method besa, or --quantization rtn") }
+            guard pruner.weightUpdate == .none else {
+                throw CLIError("--update-weights would undo the jointly learned quantization; use --quantization rtn to quantise after the update")
+            }
             pruner.besa.jointQuantizer = quantizer
             pruner.besa.clippingOptimizer = .adam(learningRate: clippingLearningRate)
         case ("rtn", let quantizer?): pruner.quantizer = quantizer
         case (let other, _): throw CLIError("--quantization '\(other)' is neither joint nor rtn")
         }
         var methodName = method == .besa ? "besa-\(granularity)" : method.rawValue
+        if pruner.weightUpdate != .none { methodName += "+\(pruner.weightUpdate.rawValue)" }
         if let wbits, method != .rtn {
             methodName += pruner.besa.jointQuantizer != nil ? "+w\(wbits)-joint" : "+w\(wbits)-rtn"
         } else if let wbits {
@@ -199,7 +213,7 @@ struct Prune: ParsableCommand {
         let start = Date()
         try pruner.prune(&loaded.model, calibration: calibration) { report in
             for var layer in report.layers {
-                // SparseGPT's updated weights go into the trace unless asked not to; the others keep the model's.
+                // Updated weights (SparseGPT's, BESA's with --update-weights) go into the trace unless asked not to; the others keep the model's.
                 if masksOnly { layer.weight = nil }
                 try writer.append(layer)
             }
