@@ -2,7 +2,7 @@
 # BESA's allocation combined with a weight update (README "BESA with a weight update"): every
 # variant of `prune --method besa --update-weights` on SmolLM2-135M at 50%, with the calibration
 # and evaluation of scripts/make-traces.sh (32 × 512 seed 0; first 16 × 512 of Persuasion), so the
-# numbers sit next to that table's SparseGPT and BESA rows. About 10-15 minutes a run on 2 cores.
+# numbers sit next to that table's SparseGPT and BESA rows. About 2-8 minutes a run on 2 cores.
 #
 #   bash scripts/besa-update-study.sh              every variant
 #   bash scripts/besa-update-study.sh NAME         only the run called NAME (e.g. besa-row-lstsq)
@@ -27,6 +27,8 @@ run() {  # run NAME ARGS...
 for update in lstsq reprune sparsegpt; do
     run "besa-row-$update" --method besa --granularity row --update-weights "$update"
 done
-for update in lstsq reprune; do
-    run "besa-layer-$update" --method besa --granularity layer --update-weights "$update"
-done
+run besa-layer-lstsq --method besa --granularity layer --update-weights lstsq
+# Controls: the same updates on other methods' masks separate the allocation from the update.
+run wanda-lstsq      --method wanda --update-weights lstsq
+run sparsegpt-lstsq  --method sparsegpt --update-weights lstsq
+run wanda-reprune    --method wanda --update-weights reprune      # SparseGPT with 50% in every row

@@ -70,16 +70,8 @@ import Traces
         try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
         let tokens = try ModelLoader.load(folder.file("tiny")).tokenizer.encode(Self.text)
         let windows = Calibration.windows(tokens, count: 4, seqlen: 32, seed: 5)
-        func writeNPY(_ windows: [[Int32]], to path: String) throws {
-            var header = "{'descr': '<i8', 'fortran_order': False, 'shape': (\(windows.count), \(windows[0].count)), }"
-            while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-            header += "\n"
-            var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count), 0] + Array(header.utf8)
-            for id in windows.joined() { withUnsafeBytes(of: Int64(id).littleEndian) { bytes += $0 } }
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-        }
-        try writeNPY(windows, to: folder.file("ids.npy"))
-        try writeNPY(windows.reversed(), to: folder.file("reversed.npy"))
+        try NPY.write(windows, to: folder.file("ids.npy"))
+        try NPY.write(windows.reversed(), to: folder.file("reversed.npy"))
         let common = ["prune", "--model", folder.file("tiny"), "--method", "wanda"]
         let runs = [(["--calib", folder.file("text.txt"), "--samples", "4", "--seqlen", "32", "--seed", "5"], "seeded.h5"),
                     (["--calib-ids", folder.file("ids.npy")], "ids.h5"), (["--calib-ids", folder.file("reversed.npy")], "reversed.h5")]

@@ -37,7 +37,7 @@ public struct BlockwisePruner {
     public var sparsity: Double
     public var pattern: SparsityPattern
     public var besa = BESA.Options()
-    /// BESA: what to do with the kept weights once a block's masks are final.
+    /// What to do with the kept weights once a block's masks are final (any method that looks at data).
     public var weightUpdate = WeightUpdate.none
     /// Prune, then quantise each pruned layer's weights with round-to-nearest before the block's
     /// outputs are recomputed (BESA's jointly learned quantization is `besa.jointQuantizer`).
@@ -53,6 +53,7 @@ public struct BlockwisePruner {
 
     /// Prunes `model` in place; `onBlock` is called after each block with its layers.
     public func prune(_ model: inout LlamaModel, calibration: [[Int32]], onBlock: (BlockReport) throws -> Void) throws {
+        precondition(weightUpdate == .none || method.needsData, "a weight update needs the calibration inputs")
         var inputs = method.needsData ? calibration.map { model.embed($0) } : []
         for block in 0..<model.config.layers {
             let start = Date()
@@ -76,11 +77,7 @@ public struct BlockwisePruner {
                 let norms = Dictionary(uniqueKeysWithValues: Projection.allCases.map { ($0, statistics[Self.sharedInput($0)]!.meanSquaredNorms) })
                 let result = BESA.pruneBlock(model, block: block, inputs: inputs, references: denseOutputs, inputNorms: norms,
                                              targetSparsity: sparsity, options: besa)
-                layers = weightUpdate == .none ? result.layers : try result.layers.map { layer in
-                    try weightUpdate.apply(to: layer, original: model.weights.blocks[block][layer.id.projection],
-                                           hessian: statistics[Self.sharedInput(layer.id.projection)]!.hessian,
-                                           perRow: besa.granularity == .row) { log("\(layer.id): \($0)") }
-                }
+                layers = result.layers
                 loss = (result.lossStart, result.lossEnd)
                 learnedSparsity = result.learnedBlockSparsity
                 clippingStrength = result.meanClippingStrength
@@ -89,6 +86,13 @@ public struct BlockwisePruner {
                     let weight = model.weights.blocks[block][projection]
                     layers.append(try pruneLayer(weight, id: LayerID(block: block, projection: projection),
                                                  statistics: statistics[Self.sharedInput(projection)]))
+                }
+            }
+            if weightUpdate != .none {
+                layers = try layers.map { layer in
+                    try weightUpdate.apply(to: layer, original: model.weights.blocks[block][layer.id.projection],
+                                           hessian: statistics[Self.sharedInput(layer.id.projection)]!.hessian,
+                                           perRow: allocatesPerRow) { log("\(layer.id): \($0)") }
                 }
             }
             if let quantizer {
@@ -107,7 +111,17 @@ public struct BlockwisePruner {
         }
     }
 
-    private var needsHessian: Bool { method == .sparsegpt || (method == .besa && weightUpdate.needsHessian) }
+    private var needsHessian: Bool { method == .sparsegpt || weightUpdate.needsHessian }
+
+    /// Whether the method's masks allocate sparsity row by row (so `reprune` keeps each row's count)
+    /// rather than over the whole layer (so `reprune` keeps the layer's sparsity).
+    private var allocatesPerRow: Bool {
+        switch method {
+        case .wanda: true
+        case .besa: besa.granularity == .row
+        case .magnitude, .sparsegpt, .rtn: false
+        }
+    }
 
     /// q/k/v share one input, gate/up another: their statistics are collected once.
     static func sharedInput(_ projection: Projection) -> Projection {

@@ -42,7 +42,7 @@ struct Prune: ParsableCommand {
     var lambda: Double = 5
 
     @Option(name: .customLong("update-weights"),
-            help: "BESA: what to do with the kept weights once a block's masks are final: none, sparsegpt (OBS update with BESA's mask fixed), lstsq (exact least squares on the kept columns), or reprune (SparseGPT prunes each row/layer to the sparsity BESA learned, with its own mask and update).")
+            help: "What to do with the kept weights once a block's masks are final: none, sparsegpt (SparseGPT's OBS update with the mask fixed), lstsq (exact least squares on the kept columns), or reprune (SparseGPT prunes each row — BESA row-wise, Wanda — or layer to the sparsity the method chose, with its own mask and update). Meant for BESA; also with wanda and sparsegpt (for comparison).")
     var updateWeights: String = "none"
 
     @Option(help: "Quantise the weights to this many bits (2–8), uniform asymmetric, after pruning (or jointly, see --quantization).")
@@ -169,13 +169,14 @@ struct Prune: ParsableCommand {
             }
             pruner.besa.epochs = epochs
             pruner.besa.lambda = lambda
-            guard let update = WeightUpdate(rawValue: updateWeights) else {
-                throw CLIError("--update-weights '\(updateWeights)' is not one of \(WeightUpdate.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            pruner.weightUpdate = update
-        } else if updateWeights != WeightUpdate.none.rawValue {
-            throw CLIError("--update-weights goes with --method besa (SparseGPT updates its weights anyway)")
         }
+        guard let update = WeightUpdate(rawValue: updateWeights) else {
+            throw CLIError("--update-weights '\(updateWeights)' is not one of \(WeightUpdate.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard update == .none || method.needsData else {
+            throw CLIError("--update-weights needs calibration data: use it with wanda, sparsegpt or besa, not \(method.rawValue)")
+        }
+        pruner.weightUpdate = update
         let quantizer = wbits.map { UniformQuantizer(bits: $0, groupSize: groupSize) }
         switch (quantization ?? (method == .besa ? "joint" : "rtn"), quantizer) {
         case (_, nil): break
