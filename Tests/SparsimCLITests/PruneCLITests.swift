@@ -121,6 +121,56 @@ import Traces
         #expect(try folder.contents().sorted() == ["text.txt", "tiny"])
     }
 
+    /// A --resumable BESA run (with the least-squares update, so the trace holds weights) stopped by
+    /// SIGTERM while its second block is being learned keeps block 0's checkpoint and nothing else;
+    /// --resume finishes it, and the trace equals an uninterrupted run's bit for bit.
+    @Test func aResumedRunWritesTheTraceOfAnUninterruptedOne() throws {
+        let folder = try TemporaryDirectory()
+        try Self.writeTinyModel(to: folder.file("tiny"))
+        try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
+        // Enough epochs that a block takes a while, so the signal lands inside block 1.
+        func arguments(_ out: String) -> [String] {
+            ["prune", "--model", folder.file("tiny"), "--method", "besa", "--epochs", "400", "--update-weights", "lstsq",
+             "--calib", folder.file("text.txt"), "--samples", "4", "--seqlen", "32", "--out", folder.file(out), "--resumable"]
+        }
+        let whole = try CLI.run(arguments("whole.h5"))
+        try #require(whole.status == 0, "\(whole.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("whole.h5.checkpoint")), "a finished run removes its checkpoint")
+
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = arguments("resumed.h5")
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let blockZero = folder.file("resumed.h5.checkpoint/block-0000.h5")
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: blockZero), process.isRunning, Date() < deadline { usleep(5_000) }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        try #require(process.terminationReason == .uncaughtSignal, "the run ended before the signal (\(process.terminationStatus))")
+        #expect(try folder.contents().sorted() == ["resumed.h5.checkpoint", "text.txt", "tiny", "whole.h5"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("resumed.h5.checkpoint")).sorted() == ["block-0000.h5", "run.txt"])
+
+        // The same command again refuses to overwrite the checkpoint; other settings refuse to resume it.
+        let again = try CLI.run(arguments("resumed.h5"))
+        #expect(again.status != 0 && again.stderr.contains("add --resume to continue it"), "\(again.stderr)")
+        let other = try CLI.run(arguments("resumed.h5").map { $0 == "400" ? "300" : $0 } + ["--resume"])
+        #expect(other.status != 0 && other.stderr.contains("epochs 400 vs now epochs 300"), "\(other.stderr)")
+
+        let resumed = try CLI.run(arguments("resumed.h5") + ["--resume"])
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("resuming after block 1 of 2") && resumed.stdout.contains("from the checkpoint"))
+        #expect(!FileManager.default.fileExists(atPath: folder.file("resumed.h5.checkpoint")))
+        let (a, b) = (try Trace.read(from: folder.file("whole.h5")), try Trace.read(from: folder.file("resumed.h5")))
+        #expect(a.metadata == b.metadata)
+        #expect(a.layers.count == 14 && a.layers.allSatisfy { $0.weight != nil })
+        let differing = zip(a.layers, b.layers).filter { $0 != $1 }.map { "\($0.0.id)" }
+        #expect(a.layers.count == b.layers.count && differing.isEmpty, "masks, weights or learned sparsities differ in \(differing)")
+        let missing = try CLI.run(arguments("none.h5").dropLast() + ["--resume"])
+        #expect(missing.status != 0 && missing.stderr.contains("no checkpoint at"), "\(missing.stderr)")
+    }
+
     @Test(arguments: [false, true])
     func sparseGPTStoresItsUpdatedWeightsUnlessMasksOnly(masksOnly: Bool) throws {
         let folder = try TemporaryDirectory()

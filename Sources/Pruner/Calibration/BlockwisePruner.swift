@@ -22,6 +22,8 @@ public struct BlockReport: Sendable {
     public var learnedSparsity: Double?
     /// BESA with joint quantization: the mean learned clipping strength.
     public var clippingStrength: Double?
+    /// The block's layers came from an earlier, interrupted run (`resumingAfter`), not from pruning.
+    public var resumed = false
     public var sparsity: Double {
         let kept = layers.reduce(0) { $0 + $1.mask.nonzeroCount }, total = layers.reduce(0) { $0 + $1.mask.count }
         return 1 - Double(kept) / Double(total)
@@ -51,11 +53,21 @@ public struct BlockwisePruner {
         self.pattern = pattern
     }
 
-    /// Prunes `model` in place; `onBlock` is called after each block with its layers.
-    public func prune(_ model: inout LlamaModel, calibration: [[Int32]], onBlock: (BlockReport) throws -> Void) throws {
+    /// Prunes `model` in place; `onBlock` is called after each block with its layers. `finished`
+    /// holds the layers of the first blocks as an earlier run of the same settings pruned them (its
+    /// checkpoint): they are put in place and the calibration inputs propagated through them, so the
+    /// run continues exactly where that one stopped.
+    public func prune(_ model: inout LlamaModel, calibration: [[Int32]], resumingAfter finished: [[TraceLayer]] = [],
+                      onBlock: (BlockReport) throws -> Void) throws {
         precondition(weightUpdate == .none || method.needsData, "a weight update needs the calibration inputs")
         var inputs = method.needsData ? calibration.map { model.embed($0) } : []
-        for block in 0..<model.config.layers {
+        precondition(finished.count <= model.config.layers, "more finished blocks than the model has")
+        for (block, layers) in finished.enumerated() {
+            Self.install(layers, in: &model, block: block)
+            if method.needsData { inputs = inputs.map { model.block(block, $0) } }
+            try onBlock(BlockReport(block: block, seconds: 0, layers: layers, resumed: true))
+        }
+        for block in finished.count..<model.config.layers {
             let start = Date()
             var statistics: [Projection: InputStatistics] = [:]
             // The dense block's outputs: BESA's reconstruction targets, so kept only for BESA.
@@ -98,11 +110,7 @@ public struct BlockwisePruner {
             if let quantizer {
                 layers = layers.map { Self.quantized($0, original: model.weights.blocks[block][$0.id.projection], quantizer) }
             }
-            for layer in layers {
-                let weight = model.weights.blocks[block][layer.id.projection]
-                model.weights.blocks[block][layer.id.projection] = layer.weight.map { Matrix(rows: weight.rows, cols: weight.cols, values: $0) }
-                    ?? Self.masked(weight, layer.mask)
-            }
+            Self.install(layers, in: &model, block: block)
             if method.needsData {
                 inputs = inputs.map { model.block(block, $0) }
             }
@@ -120,6 +128,16 @@ public struct BlockwisePruner {
         case .wanda: true
         case .besa: besa.granularity == .row
         case .magnitude, .sparsegpt, .rtn: false
+        }
+    }
+
+    /// Replaces the block's linears by the pruned layers: their weights when they carry some, else
+    /// the model's masked.
+    static func install(_ layers: [TraceLayer], in model: inout LlamaModel, block: Int) {
+        for layer in layers {
+            let weight = model.weights.blocks[block][layer.id.projection]
+            model.weights.blocks[block][layer.id.projection] = layer.weight.map { Matrix(rows: weight.rows, cols: weight.cols, values: $0) }
+                ?? Self.masked(weight, layer.mask)
         }
     }
 

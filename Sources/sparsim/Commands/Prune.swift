@@ -85,6 +85,12 @@ struct Prune: ParsableCommand {
     @Flag(name: .customLong("masks-only"), help: "Leave SparseGPT's updated weights out of the trace (a much smaller file; --save-model still has them).")
     var masksOnly = false
 
+    @Flag(help: "Keep a checkpoint of every finished block in OUT.checkpoint/ so that an interrupted run (Ctrl-C, SIGTERM, a crash) can continue with --resume; removed when the trace is written. Without it an interrupted run leaves nothing behind.")
+    var resumable = false
+
+    @Flag(help: "Continue the interrupted --resumable run that wrote OUT.checkpoint/ from its last finished block (same settings required; checkpointing goes on); the trace is the one an uninterrupted run writes.")
+    var resume = false
+
     @Option(name: .customLong("save-model"), help: "Also write the pruned model as a Hugging Face directory.")
     var saveModel: String?
 
@@ -210,13 +216,22 @@ struct Prune: ParsableCommand {
             default: break
             }
         }
+        let checkpoint = (resumable || resume) ? PruneCheckpoint(out: out, settings: runSettings(metadata: metadata, pruner: pruner)) : nil
+        let finished = try resume ? checkpoint!.load(blocks: config.layers) : []
+        if resume { print("resuming after block \(finished.count) of \(config.layers) from \(checkpoint!.directory)") }
         let writer = try TraceWriter(path: out, metadata: metadata, config: traceConfig)
+        if resumable, !resume { try checkpoint!.create() }
         let start = Date()
-        try pruner.prune(&loaded.model, calibration: calibration) { report in
+        try pruner.prune(&loaded.model, calibration: calibration, resumingAfter: finished) { report in
+            if let checkpoint, !report.resumed { try checkpoint.save(report.layers, block: report.block, metadata: metadata) }
             for var layer in report.layers {
                 // Updated weights (SparseGPT's, BESA's with --update-weights) go into the trace unless asked not to; the others keep the model's.
                 if masksOnly { layer.weight = nil }
                 try writer.append(layer)
+            }
+            guard !report.resumed else {
+                print(String(format: "block %2d/%d  from the checkpoint  sparsity %.2f%%", report.block + 1, config.layers, 100 * report.sparsity))
+                return
             }
             let perLayer = report.layers.map { String(format: "%@ %.2f%%", $0.id.projection.rawValue, 100 * $0.mask.sparsity) }
             let loss = report.loss.map { String(format: "  loss %.4f → %.4f", $0.start, $0.end) } ?? ""
@@ -238,11 +253,26 @@ struct Prune: ParsableCommand {
         }
         metrics["peak_memory_mib"] = peakMemoryMiB()
         try writer.finish(metrics: metrics)
+        checkpoint?.remove()
         print(String(format: "wrote %@ (pruning %.1f s, peak memory %.0f MiB)", out, seconds, peakMemoryMiB()))
         if let saveModel {
             try HuggingFaceExport.write(loaded, to: saveModel)
             print("wrote \(saveModel)")
         }
+    }
+
+    /// Everything that decides the pruned weights, one setting a line: a checkpoint is only resumed
+    /// by a run whose settings match line for line.
+    func runSettings(metadata: TraceMetadata, pruner: BlockwisePruner) -> String {
+        var lines = ["model \(model)", "method \(metadata.method)", "sparsity \(metadata.targetSparsity)", "pattern \(metadata.pattern)",
+                     "calibration \(metadata.calibrationSamples) × \(metadata.seqlen) sha256 \(metadata.calibrationSHA256 ?? "none")",
+                     "update-weights \(pruner.weightUpdate.rawValue)"]
+        if method == .besa {
+            lines += ["granularity \(pruner.besa.granularity.rawValue)", "optimizer \(pruner.besa.optimizer)", "epochs \(pruner.besa.epochs)",
+                      "lambda \(pruner.besa.lambda)", "clipping \(pruner.besa.clippingOptimizer)"]
+        }
+        if let wbits { lines.append("quantization \(wbits) bits, group \(groupSize), \(quantization ?? "default")") }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     static func parsePattern(_ text: String, sparsity: Double) throws -> SparsityPattern {
