@@ -118,6 +118,47 @@ extension PruningMethod: CustomTestStringConvertible {
         }
     }
 
+    /// Before any training (α = 0, ŝ = 0.5 everywhere) BESA's mask keeps each row's more important
+    /// half; the importances recomputed here from block 0's inputs, in Double.
+    @Test(arguments: Importance.allCases)
+    func untrainedBESAKeepsTheMoreImportantHalfOfEveryRow(importance: Importance) throws {
+        let dense = BlockwisePrunerTests.tinyModel()
+        var model = dense
+        var pruner = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
+        pruner.besa.epochs = 0
+        pruner.besa.importance = importance
+        var reports: [BlockReport] = []
+        try pruner.prune(&model, calibration: BlockwisePrunerTests.calibration) { reports.append($0) }
+        var inputs: [Projection: [Matrix]] = [:]
+        for window in BlockwisePrunerTests.calibration {
+            _ = dense.block(0, dense.embed(window)) { projection, x in inputs[projection, default: []].append(x) }
+        }
+        for layer in reports[0].layers {
+            let w = dense.weights.blocks[0][layer.id.projection], xs = inputs[layer.id.projection]!
+            let n = w.cols, windows = Double(xs.count)
+            var h = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+            for x in xs { for t in 0..<x.rows { for a in 0..<n { for b in 0..<n { h[a][b] += 2 / windows * Double(x[t, a]) * Double(x[t, b]) } } } }
+            let normSquared = (0..<n).map { h[$0][$0] / 2 }  // Wanda: the mean over windows of Σ_t x²
+            let lambda = 0.01 * (0..<n).reduce(0.0) { $0 + h[$1][$1] } / Double(n)
+            let inverseDiagonal = (0..<n).map { j in
+                WeightUpdateTests.solve((0..<n).map { a in (0..<n).map { b in h[a][b] + (a == b ? lambda : 0) } },
+                                        (0..<n).map { $0 == j ? 1 : 0 })[j]
+            }
+            for row in 0..<w.rows {
+                let scores = (0..<n).map { col -> Double in
+                    let v = Double(w[row, col])
+                    switch importance {
+                    case .wanda: return abs(v) * normSquared[col].squareRoot()
+                    case .magnitude: return abs(v)
+                    case .obs: return v * v / inverseDiagonal[col]
+                    }
+                }
+                let pruned = Set(scores.enumerated().sorted { ($0.element, $0.offset) < ($1.element, $1.offset) }.prefix(n / 2).map(\.offset))
+                #expect((0..<n).allSatisfy { layer.mask[row, $0] == !pruned.contains($0) }, "\(layer.id) row \(row)")
+            }
+        }
+    }
+
     @Test func jointQuantizationLeavesEveryRowOnAFourBitGrid() throws {
         var model = BlockwisePrunerTests.tinyModel()
         var pruner = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
@@ -166,6 +207,10 @@ extension PruningMethod: CustomTestStringConvertible {
         let besa = blockZeroLoss(besaModel), wanda = blockZeroLoss(wandaModel)
         #expect(besa < 0.95 * wanda, "BESA \(besa) vs Wanda \(wanda)")
     }
+}
+
+extension Importance: CustomTestStringConvertible {
+    public var testDescription: String { rawValue }
 }
 
 extension BESA.Granularity: CustomTestStringConvertible {

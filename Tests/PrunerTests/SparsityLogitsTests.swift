@@ -37,9 +37,11 @@ import Traces
         #expect(abs(p.reduce(0, +) - 1) < 1e-12)
     }
 
-    /// L = Σ_r c_r m_r + λ (ŝ − 0.3)², checked against central finite differences in Double.
-    @Test func gradientMatchesFiniteDifferences() {
-        var logits = SparsityLogits(groups: 2, inputs: 23)
+    /// L = Σ_r c_r m_r + λ (ŝ − 0.3)², checked against central finite differences in Double, for
+    /// the reference's candidates and parameterisation and for the ablations' variants.
+    @Test(arguments: [(101, SparsityLogits.Parameterisation.sigmoidSoftmax), (21, .sigmoidSoftmax), (101, .softmax), (11, .softmax)])
+    func gradientMatchesFiniteDifferences(candidates: Int, parameterisation: SparsityLogits.Parameterisation) {
+        var logits = SparsityLogits(groups: 2, inputs: 23, candidates: candidates, parameterisation: parameterisation)
         var generator = SeededGenerator(seed: 8)
         for k in logits.alpha.indices { logits.alpha[k] = generator.nextUnit() * 4 - 2 }
         let weights = (0..<23).map { _ in generator.nextUnit() * 2 - 1 }
@@ -52,11 +54,11 @@ import Traces
             let s = logits.sparsity(group: group)
             let analytic = logits.gradient(group: group, maskGradientByRank: weights, sparsityGradient: 2 * lambda * (s - 0.3))
             var worst = 0.0, scale = 0.0
-            for k in 0..<101 {
+            for k in 0..<candidates {
                 var plus = logits, minus = logits
                 let h = 1e-6
-                plus.alpha[group * 101 + k] += h
-                minus.alpha[group * 101 + k] -= h
+                plus.alpha[group * candidates + k] += h
+                minus.alpha[group * candidates + k] -= h
                 let numeric = (loss(plus, group: group) - loss(minus, group: group)) / (2 * h)
                 worst = max(worst, abs(numeric - analytic[k]))
                 scale = max(scale, abs(numeric))
@@ -64,4 +66,32 @@ import Traces
             #expect(worst / scale < 1e-6, "relative error \(worst / scale)")
         }
     }
+
+    /// The reference's parameterisation cannot leave [0.376, 0.624] however large the logits (each
+    /// candidate weighs between 1 and e); softmax(α) reaches either end.
+    @Test func onlyThePlainSoftmaxReachesTheWholeRange() {
+        var reference = SparsityLogits(groups: 1, inputs: 1000)
+        // The sparsest ŝ the reference allows: weight e on every candidate above some cut, 1 below.
+        let candidates = reference.candidates
+        let bound = candidates.map { cut in
+            let weights = candidates.map { $0 >= cut ? exp(1.0) : 1 }
+            return zip(weights, candidates).reduce(0) { $0 + $1.0 * $1.1 } / weights.reduce(0, +)
+        }.max()!
+        #expect(bound > 0.62 && bound < 0.625, "bound \(bound)")  // 0.6237: ŝ ∈ [0.376, 0.624]
+        var generator = SeededGenerator(seed: 3)
+        for _ in 0..<200 {
+            reference.alpha = reference.alpha.map { _ in generator.nextUnit() < 0.5 ? -40 : 40 }
+            let s = reference.sparsity(group: 0)
+            #expect(s <= bound + 1e-12 && s >= 1 - bound - 1e-12, "ŝ = \(s)")
+        }
+        var plain = SparsityLogits(groups: 1, inputs: 1000, parameterisation: .softmax)
+        plain.alpha = plain.candidates.map { $0 == 1 ? 40 : 0 }
+        #expect(plain.sparsity(group: 0) > 0.99)
+        plain.alpha = plain.candidates.map { $0 == 0 ? 40 : 0 }
+        #expect(plain.sparsity(group: 0) < 0.01)
+    }
+}
+
+extension SparsityLogits.Parameterisation: CustomTestStringConvertible {
+    public var testDescription: String { rawValue }
 }

@@ -19,6 +19,11 @@ public enum BESA {
         /// The reference's Prodigy with d_coef 5 (its setting for LLaMA-7B).
         public var optimizer = OptimizerChoice.prodigy(dCoef: 5)
         public var epochs = 1
+        /// Candidate sparsities per group (the reference's 101: steps of 1%).
+        public var candidates = SparsityLogits.referenceCandidateCount
+        public var parameterisation = SparsityLogits.Parameterisation.sigmoidSoftmax
+        /// How each row's weights are ranked.
+        public var importance = Importance.wanda
         /// Learn weight-only quantization jointly with the masks (paper §3.3): each linear's
         /// clipping strengths train with α on the same loss; the final weights are quantised.
         public var jointQuantizer: UniformQuantizer?
@@ -48,15 +53,17 @@ public enum BESA {
 
     /// Learns the masks of block `block` from `inputs` (the block's inputs for each calibration
     /// window, already propagated through the pruned blocks before it) and `references` (the dense
-    /// block's outputs on them). The model must still hold the block's dense weights; `inputNorms`
-    /// are Wanda's per-channel norms of each linear's input.
-    static func pruneBlock(_ model: LlamaModel, block: Int, inputs: [Matrix], references: [Matrix], inputNorms: [Projection: [Float]],
+    /// block's outputs on them). The model must still hold the block's dense weights; `scores` rank
+    /// each linear's weights (`Importance`), the least important pruned first.
+    static func pruneBlock(_ model: LlamaModel, block: Int, inputs: [Matrix], references: [Matrix], scores: [Projection: [Float]],
                            targetSparsity: Double, options: Options) -> BlockResult {
         precondition(references.count == inputs.count, "one dense output per input window")
         let weights = model.weights.blocks[block].linears
         var layers = Projection.allCases.map { projection in
-            RankedLayer(projection: projection, weight: weights[projection]!, inputNorms: inputNorms[projection]!,
-                        groups: options.granularity == .row ? weights[projection]!.rows : 1)
+            RankedLayer(projection: projection, weight: weights[projection]!, scores: scores[projection]!,
+                        logits: SparsityLogits(groups: options.granularity == .row ? weights[projection]!.rows : 1,
+                                               inputs: weights[projection]!.cols, candidates: options.candidates,
+                                               parameterisation: options.parameterisation))
         }
         let parameterCounts = layers.map { Double($0.weight.values.count) }
         let totalParameters = parameterCounts.reduce(0, +)
@@ -149,7 +156,7 @@ public enum BESA {
     }
 }
 
-/// One linear's weights ranked per row by Wanda's score, and its sparsity logits.
+/// One linear's weights ranked per row by importance, and its sparsity logits.
 struct RankedLayer {
     let projection: Projection
     let weight: Matrix
@@ -157,16 +164,16 @@ struct RankedLayer {
     let order: [[Int32]]
     var logits: SparsityLogits
 
-    init(projection: Projection, weight: Matrix, inputNorms: [Float], groups: Int) {
+    init(projection: Projection, weight: Matrix, scores: [Float], logits: SparsityLogits) {
+        precondition(scores.count == weight.values.count && logits.inputs == weight.cols)
         self.projection = projection
         self.weight = weight
-        let scores = Wanda.scores(weight, inputNorms: inputNorms)
         order = scores.withUnsafeBufferPointer { all in
             (0..<weight.rows).map { row in
                 Ranking.ascending(UnsafeBufferPointer(rebasing: all[row * weight.cols..<(row + 1) * weight.cols])).map(Int32.init)
             }
         }
-        logits = SparsityLogits(groups: groups, inputs: weight.cols)
+        self.logits = logits
     }
 
     func group(ofRow row: Int) -> Int { logits.groups == 1 ? 0 : row }
@@ -187,7 +194,7 @@ struct RankedLayer {
         (0..<logits.groups).reduce(0) { $0 + logits.sparsity(group: $1) } / Double(logits.groups)
     }
 
-    /// dL/dα (groups × 101, flat) from dL/dM (C_out × C_in) and dL/dŝ_g (the same for every group).
+    /// dL/dα (groups × K, flat) from dL/dM (C_out × C_in) and dL/dŝ_g (the same for every group).
     func logitGradient(maskGradient: Matrix, sparsityGradient: Double) -> [Double] {
         var byRank = [[Double]](repeating: [Double](repeating: 0, count: weight.cols), count: logits.groups)
         for row in 0..<weight.rows {

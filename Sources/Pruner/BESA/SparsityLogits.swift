@@ -3,36 +3,61 @@ import Foundation
 /// BESA's learnable sparsity for one linear layer (paper §3; ../shared/REFERENCE.md, BESA).
 ///
 /// Each group of rows (every row for row-wise BESA, the whole matrix for layer-wise) has logits α
-/// over 101 candidate sparsities s_k = 1.00, 0.99, ..., 0.00. With p = softmax(sigmoid(α)), the
-/// group's sparsity is ŝ = Σ_k p_k s_k. Weights are ranked within each row by importance
-/// (ascending); the entry at rank r is
+/// over K candidate sparsities s_k = 1 − k/(K − 1) (the reference: K = 101, steps of 1%). With
+/// p = softmax(sigmoid(α)) the group's sparsity is ŝ = Σ_k p_k s_k. Weights are ranked within each
+/// row by importance (ascending); the entry at rank r is
 /// - kept by the hard mask iff r ≥ floor(C_in · ŝ),
 /// - kept by the soft mask with probability m_r = Σ_k p_k [r ≥ n_k], n_k = floor(C_in · s_k).
 /// The forward pass uses the hard mask, the backward pass the soft one (straight-through).
 public struct SparsityLogits: Sendable, Equatable {
-    public static let candidateCount = 101
-    /// s_k = 1 − k/100.
-    public static let candidates: [Double] = (0..<candidateCount).map { 1 - Double($0) / 100 }
+    /// How logits become candidate probabilities.
+    public enum Parameterisation: String, CaseIterable, Sendable {
+        /// The reference's softmax(sigmoid(α)): sigmoid bounds each exponent to (0, 1), so no
+        /// candidate weighs more than e times another and ŝ stays within [0.376, 0.624].
+        case sigmoidSoftmax = "sigmoid-softmax"
+        /// softmax(α): any distribution over the candidates, so ŝ can reach all of [0, 1].
+        case softmax
+    }
+
+    public static let referenceCandidateCount = 101
 
     public let groups: Int
     /// C_in: the length of a ranked row.
     public let inputs: Int
-    /// groups × 101, row-major.
+    public let parameterisation: Parameterisation
+    /// s_k = 1 − k/(K − 1), from fully pruned to dense.
+    public let candidates: [Double]
+    /// groups × K, row-major.
     public var alpha: [Double]
     /// n_k = floor(C_in · s_k): how many entries candidate k prunes.
     public let pruneCounts: [Int]
 
+    public var candidateCount: Int { candidates.count }
+
     /// Logits initialised to 0: uniform p, ŝ = 0.5 exactly.
-    public init(groups: Int, inputs: Int) {
+    public init(groups: Int, inputs: Int, candidates count: Int = referenceCandidateCount,
+                parameterisation: Parameterisation = .sigmoidSoftmax) {
+        precondition(count >= 2, "BESA needs at least two candidate sparsities")
         self.groups = groups
         self.inputs = inputs
-        alpha = [Double](repeating: 0, count: groups * Self.candidateCount)
-        pruneCounts = Self.candidates.map { Int((Double(inputs) * $0).rounded(.down)) }
+        self.parameterisation = parameterisation
+        candidates = (0..<count).map { 1 - Double($0) / Double(count - 1) }
+        alpha = [Double](repeating: 0, count: groups * count)
+        pruneCounts = candidates.map { Int((Double(inputs) * $0).rounded(.down)) }
     }
 
-    /// softmax(sigmoid(α_g)).
+    /// The values the softmax exponentiates: sigmoid(α_g) or α_g itself.
+    private func exponents(group: Int) -> [Double] {
+        let logits = alpha[group * candidateCount..<(group + 1) * candidateCount]
+        switch parameterisation {
+        case .sigmoidSoftmax: return logits.map { 1 / (1 + exp(-$0)) }
+        case .softmax: return Array(logits)
+        }
+    }
+
+    /// softmax(sigmoid(α_g)), or softmax(α_g).
     public func probabilities(group: Int) -> [Double] {
-        let z = (0..<Self.candidateCount).map { 1 / (1 + exp(-alpha[group * Self.candidateCount + $0])) }
+        let z = exponents(group: group)
         let largest = z.max()!
         let e = z.map { exp($0 - largest) }
         let sum = e.reduce(0, +)
@@ -41,7 +66,7 @@ public struct SparsityLogits: Sendable, Equatable {
 
     /// ŝ_g = Σ_k p_k s_k.
     public func sparsity(group: Int) -> Double {
-        zip(probabilities(group: group), Self.candidates).reduce(0) { $0 + $1.0 * $1.1 }
+        zip(probabilities(group: group), candidates).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
     /// Entries of a row the hard mask prunes: floor(C_in · ŝ_g).
@@ -64,18 +89,20 @@ public struct SparsityLogits: Sendable, Equatable {
 
     /// dL/dα of one group, from dL/dm per rank (summed over the group's rows) and dL/dŝ_g.
     ///
-    /// dp_k = Σ_{r ≥ n_k} dm_r + dŝ · s_k — a suffix sum read at the 101 cut points, no 101 × C_in loop;
-    /// then through the softmax (dz = p ⊙ (dp − Σ p dp)) and the sigmoid (dα = dz ⊙ z (1 − z)).
+    /// dp_k = Σ_{r ≥ n_k} dm_r + dŝ · s_k — a suffix sum read at the K cut points, no K × C_in loop;
+    /// then through the softmax (dz = p ⊙ (dp − Σ p dp)) and, in the reference's parameterisation,
+    /// the sigmoid (dα = dz ⊙ z (1 − z)).
     public func gradient(group: Int, maskGradientByRank: [Double], sparsityGradient: Double) -> [Double] {
         precondition(maskGradientByRank.count == inputs)
         var suffix = [Double](repeating: 0, count: inputs + 1)
         for rank in stride(from: inputs - 1, through: 0, by: -1) { suffix[rank] = suffix[rank + 1] + maskGradientByRank[rank] }
         let p = probabilities(group: group)
-        let dp = (0..<Self.candidateCount).map { suffix[pruneCounts[$0]] + sparsityGradient * Self.candidates[$0] }
+        let dp = (0..<candidateCount).map { suffix[pruneCounts[$0]] + sparsityGradient * candidates[$0] }
         let mean = zip(p, dp).reduce(0) { $0 + $1.0 * $1.1 }
-        return (0..<Self.candidateCount).map { k in
-            let z = 1 / (1 + exp(-alpha[group * Self.candidateCount + k]))
-            return p[k] * (dp[k] - mean) * z * (1 - z)
+        let z = exponents(group: group)
+        return (0..<candidateCount).map { k in
+            let dz = p[k] * (dp[k] - mean)
+            return parameterisation == .sigmoidSoftmax ? dz * z[k] * (1 - z[k]) : dz
         }
     }
 }

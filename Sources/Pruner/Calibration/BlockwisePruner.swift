@@ -86,8 +86,10 @@ public struct BlockwisePruner {
             var loss: (start: Double, end: Double)?
             var learnedSparsity: Double?, clippingStrength: Double?
             if method == .besa {
-                let norms = Dictionary(uniqueKeysWithValues: Projection.allCases.map { ($0, statistics[Self.sharedInput($0)]!.meanSquaredNorms) })
-                let result = BESA.pruneBlock(model, block: block, inputs: inputs, references: denseOutputs, inputNorms: norms,
+                let scores = try Dictionary(uniqueKeysWithValues: Projection.allCases.map { projection in
+                    (projection, try besa.importance.scores(model.weights.blocks[block][projection], statistics: statistics[Self.sharedInput(projection)]!))
+                })
+                let result = BESA.pruneBlock(model, block: block, inputs: inputs, references: denseOutputs, scores: scores,
                                              targetSparsity: sparsity, options: besa)
                 layers = result.layers
                 loss = (result.lossStart, result.lossEnd)
@@ -119,7 +121,9 @@ public struct BlockwisePruner {
         }
     }
 
-    private var needsHessian: Bool { method == .sparsegpt || weightUpdate.needsHessian }
+    private var needsHessian: Bool {
+        method == .sparsegpt || weightUpdate.needsHessian || (method == .besa && besa.importance.needsHessian)
+    }
 
     /// Whether the method's masks allocate sparsity row by row (so `reprune` keeps each row's count)
     /// rather than over the whole layer (so `reprune` keeps the layer's sparsity).
