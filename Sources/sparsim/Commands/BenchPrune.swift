@@ -35,12 +35,17 @@ struct BenchPrune: ParsableCommand {
         for block in 0..<loaded.model.config.layers { inputs = inputs.map { loaded.model.block(block, $0) } }
         let forward = Date().timeIntervalSince(start)
         print(String(format: "one forward pass (30 blocks): %7.1f s", forward))
-        for method in PruningMethod.allCases where method != .rtn {
+        // Every method as the papers define it, then BESA as `prune` runs it by default.
+        var pruners = PruningMethod.allCases.filter { $0 != .rtn }.map { ($0.rawValue, BlockwisePruner(method: $0, sparsity: 0.5, pattern: .unstructured)) }
+        var besaWithUpdate = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
+        besaWithUpdate.weightUpdate = .lstsq
+        pruners.append(("besa+lstsq", besaWithUpdate))
+        for (name, pruner) in pruners {
             var model = loaded.model
             start = Date()
-            try BlockwisePruner(method: method, sparsity: 0.5, pattern: .unstructured).prune(&model, calibration: calibration) { _ in }
+            try pruner.prune(&model, calibration: calibration) { _ in }
             let seconds = Date().timeIntervalSince(start)
-            print(method.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+            print(name.padding(toLength: 10, withPad: " ", startingAt: 0)
                 + String(format: " prune: %7.1f s = %.2f× one forward pass", seconds, seconds / forward))
         }
     }
