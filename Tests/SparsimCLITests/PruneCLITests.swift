@@ -203,7 +203,9 @@ import Traces
         // One progress line per block with the loss and the learned block sparsity.
         #expect(result.stdout.split(separator: "\n").filter { $0.hasPrefix("block ") && $0.contains("loss") && $0.contains("learned") }.count == 2)
         let trace = try Trace.read(from: folder.file("b.h5"))
-        #expect(trace.metadata.method == "besa-row")
+        // By default BESA's kept weights are solved by least squares, and the trace carries them.
+        #expect(trace.metadata.method == "besa-row+lstsq")
+        #expect(trace.layers.allSatisfy { $0.weight != nil })
         for block in 0..<2 {
             let layers = trace.layers.filter { $0.id.block == block }
             let pruned = layers.reduce(0) { $0 + $1.mask.count - $1.mask.nonzeroCount }, total = layers.reduce(0) { $0 + $1.mask.count }
@@ -274,6 +276,12 @@ import Traces
             (["--method", "wanda", "--wbits", "4", "--quantization", "joint"], "--quantization joint learns clipping with BESA"),
             (["--method", "wanda", "--calib", folder.file("none.txt")], "none.txt: no such file"),
             (["--method", "wanda", "--seqlen", "4096"], "exceeds the model's context of 128"),
+            (["--method", "besa", "--update-weights", "obs"], "--update-weights 'obs' is not one of none, sparsegpt, lstsq, reprune"),
+            (["--method", "magnitude", "--update-weights", "lstsq"], "--update-weights needs calibration data"),
+            (["--method", "besa", "--wbits", "4", "--update-weights", "lstsq"], "would undo the jointly learned quantization"),
+            (["--method", "besa", "--importance", "random"], "--importance 'random' is not one of wanda, magnitude, obs"),
+            (["--method", "besa", "--parameterisation", "tanh"], "is neither sigmoid-softmax nor softmax"),
+            (["--method", "besa", "--candidates", "1"], "--candidates must be at least 2"),
         ] {
             let result = try CLI.run(base + extra)
             #expect(result.status != 0)
