@@ -45,7 +45,7 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: hasGGUF || ExternalProcess.isCI, "python3 with the gguf package is not installed"),
+    @Test(.enabled(if: hasGGUF || ExternalProcess.mustRunEverything, "python3 with the gguf package is not installed"),
           arguments: [GGMLType.q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K])
     func matchesTheGGUFPackage(type: GGMLType) throws {
         let blocks = 64

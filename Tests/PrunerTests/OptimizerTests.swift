@@ -21,7 +21,7 @@ import Traces
         return x
     }
 
-    @Test(.enabled(if: hasProdigyopt || ExternalProcess.isCI, "needs python3 with prodigyopt and torch"))
+    @Test(.enabled(if: hasProdigyopt || ExternalProcess.mustRunEverything, "needs python3 with prodigyopt and torch"))
     func prodigyFollowsTheProdigyoptPackage() throws {
         for (dCoef, steps) in [(1.0, 40), (5.0, 60)] {
             var prodigy = Prodigy(parameterCount: 4, dCoef: dCoef)

@@ -19,7 +19,7 @@ enum QwenModel {
 
 /// The second real model's tensors: one tensor of each quantisation type the file uses, decoded
 /// by sparsim and by the `gguf` package's reader and dequantizer.
-@Suite(.enabled(if: QwenModel.path != nil || ExternalProcess.isCI,
+@Suite(.enabled(if: QwenModel.path != nil || ExternalProcess.mustRunEverything,
                 "data/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf is absent (run scripts/fetch-qwen.sh)"))
 struct QwenTensorTests {
     /// The smallest tensor of each type in the file.
@@ -63,7 +63,7 @@ struct QwenTensorTests {
         "café naïve Ωmega 中文字符 ١٢٣ ½ — «quoted» 'll 'LL '", "  ", "\n", "a", " .\n\nb 7x",
     ]
 
-    @Test(.enabled(if: (try? ExternalProcess.python(["-c", "import regex"]).status) == 0 || ExternalProcess.isCI,
+    @Test(.enabled(if: (try? ExternalProcess.python(["-c", "import regex"]).status) == 0 || ExternalProcess.mustRunEverything,
                    "python3 with the regex package is not installed"))
     func scannerSplitsAsThePatternDoes() throws {
         let folder = try TemporaryDirectory()
@@ -77,7 +77,7 @@ struct QwenTensorTests {
         }
     }
 
-    @Test(.enabled(if: QwenModel.path != nil && (SharedModel.hasTransformers || ExternalProcess.isCI),
+    @Test(.enabled(if: QwenModel.path != nil && (SharedModel.hasTransformers || ExternalProcess.mustRunEverything),
                    "the Qwen GGUF (scripts/fetch-qwen.sh) or python3 with transformers is missing"))
     func idsMatchHuggingFaceOnTheEvaluationText() throws {
         let path = try #require(QwenModel.path)
@@ -97,7 +97,7 @@ struct QwenTensorTests {
 
 /// The qwen2 architecture (q/k/v biases, RoPE θ 10⁶, untied head, half-split rotary layout in the
 /// file) against Hugging Face transformers on the same GGUF.
-@Suite(.enabled(if: QwenModel.path != nil && (SharedModel.hasTransformers || ExternalProcess.isCI),
+@Suite(.enabled(if: QwenModel.path != nil && (SharedModel.hasTransformers || ExternalProcess.mustRunEverything),
                 "the Qwen GGUF (scripts/fetch-qwen.sh) or python3 with transformers is missing"))
 struct Qwen2ForwardTests {
     @Test func logitsMatchTransformersOnAFixedPrompt() throws {

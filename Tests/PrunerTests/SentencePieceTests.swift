@@ -31,7 +31,7 @@ import TestSupport
         #expect(prefixed.encode("aaa") == [1, 3, 2])
     }
 
-    @Test(.enabled(if: hasTokenizers || ExternalProcess.isCI, "python3 with tokenizers is not installed"),
+    @Test(.enabled(if: hasTokenizers || ExternalProcess.mustRunEverything, "python3 with tokenizers is not installed"),
           .enabled(if: SharedModel.available, "the shipped text is not available"))
     func matchesHuggingFaceTokenizersOnAHeldOutNovel() throws {
         let folder = try TemporaryDirectory()

@@ -6,7 +6,7 @@ import TestSupport
 /// sparsim's tokenizer and forward pass against Hugging Face transformers on the real model.
 @Suite(.enabled(if: SharedModel.available, "the shipped model is not in ../shared/data or data/ (run scripts/fetch-data.sh)"))
 struct TransformersReferenceTests {
-    static let enabled = SharedModel.hasTransformers || ExternalProcess.isCI
+    static let enabled = SharedModel.hasTransformers || ExternalProcess.mustRunEverything
     static let prompt = "It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife."
 
     @Test(.enabled(if: enabled, "python3 with torch, transformers and gguf is not installed"))

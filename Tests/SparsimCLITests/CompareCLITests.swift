@@ -127,7 +127,7 @@ import ViTCoDSim
         #expect(titles.filter { $0.contains(": block ") }.count == 28)
     }
 
-    @Test(.enabled(if: hasChromium || ExternalProcess.isCI, "needs chromium"))
+    @Test(.enabled(if: hasChromium || ExternalProcess.mustRunEverything, "needs chromium"))
     func plotRendersInHeadlessChromium() throws {
         let folder = try TemporaryDirectory()
         let traces = try Self.writeTraces(in: folder)

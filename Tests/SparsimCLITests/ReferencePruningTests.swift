@@ -14,7 +14,7 @@ import Traces
 /// weights by block 30). The reference therefore propagates through sparsim's pruned blocks (the
 /// trace's weights) while choosing its own masks: every block is compared on the same inputs.
 @Suite struct ReferencePruningTests {
-    static let enabled = ModelCLITests.gguf != nil && (ExternalProcess.isCI ||
+    static let enabled = ModelCLITests.gguf != nil && (ExternalProcess.mustRunEverything ||
         (try? ExternalProcess.python(["-c", "import torch, transformers, gguf, h5py, numpy"]).status) == 0)
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Support/reference_pruning.py").path

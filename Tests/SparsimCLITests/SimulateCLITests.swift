@@ -145,7 +145,7 @@ import TestSupport
         #expect(!result.stdout.contains(", bitmap,"), "the mapper kept to the requested format")
     }
 
-    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.isCI, "python3 with h5py is not installed"))
+    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.mustRunEverything, "python3 with h5py is not installed"))
     func maskThatDisagreesWithItsShape() throws {
         let folder = try TemporaryDirectory()
         let directory = folder.path

@@ -11,9 +11,12 @@ public struct ProcessResult: Sendable {
 /// Runs programs the tests compare against or drive: the built `sparsim`, python3 with h5py and
 /// NumPy, h5dump.
 public enum ExternalProcess {
-    /// In CI the helper tools are installed by .ci/run, so a missing tool fails there instead of
-    /// skipping.
-    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    /// Under scripts/test.sh (SPARSIM_REQUIRE_ALL=1, which installs every tool, package and model
+    /// first) and in CI, a missing tool or data file fails a test instead of skipping it.
+    public static var mustRunEverything: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["SPARSIM_REQUIRE_ALL"] == "1" || environment["CI"] == "true"
+    }
 
     public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> ProcessResult {
         let process = Process()

@@ -13,7 +13,7 @@ import TestSupport
         return sum
     }
 
-    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.isCI, "python3 with h5py and numpy is not installed"))
+    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.mustRunEverything, "python3 with h5py and numpy is not installed"))
     func h5pyReadsSparsimTraces() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("trace.h5")
@@ -51,7 +51,7 @@ import TestSupport
         #expect(lines.count == expected.count)
     }
 
-    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.isCI, "python3 with h5py and numpy is not installed"))
+    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.mustRunEverything, "python3 with h5py and numpy is not installed"))
     func sparsimReadsTracesWrittenByH5py() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("from-python.h5")
@@ -92,7 +92,7 @@ import TestSupport
         #expect(down.weight == (0..<3).flatMap { r in (0..<8).map { c in Float(r - c) } })
     }
 
-    @Test(.enabled(if: ExternalProcess.hasH5dump || ExternalProcess.isCI, "h5dump (Debian package hdf5-tools) is not installed"))
+    @Test(.enabled(if: ExternalProcess.hasH5dump || ExternalProcess.mustRunEverything, "h5dump (Debian package hdf5-tools) is not installed"))
     func h5dumpShowsTheDocumentedLayout() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("trace.h5")

@@ -26,7 +26,7 @@ import TestSupport
         ]
     }
 
-    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.isCI, "python3 with numpy and h5py is not installed"))
+    @Test(.enabled(if: ExternalProcess.hasH5py || ExternalProcess.mustRunEverything, "python3 with numpy and h5py is not installed"))
     func matchesTranscribedReference() throws {
         let folder = try TemporaryDirectory()
         let path = folder.file("quirks.h5")

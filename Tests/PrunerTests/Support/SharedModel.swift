@@ -37,7 +37,7 @@ import Testing
 /// In CI the data is put in place by .ci/run: its absence is a failure there, not a reason to skip.
 @Suite struct SharedDataPresence {
     @Test func modelAndTextArePresentInCI() {
-        if ExternalProcess.isCI {
+        if ExternalProcess.mustRunEverything {
             #expect(SharedModel.available, "CI must run scripts/fetch-data.sh before the tests")
         }
     }
