@@ -221,6 +221,14 @@ struct Prune: ParsableCommand {
         }
         var methodName = method == .besa ? "besa-\(granularity)" : method.rawValue
         if pruner.weightUpdate != .none { methodName += "+\(pruner.weightUpdate.rawValue)" }
+        if method == .besa {
+            // Settings an ablation changes, so that its traces tell themselves apart in `compare`.
+            let defaults = BESA.Options()
+            if pruner.besa.importance != defaults.importance { methodName += "+\(pruner.besa.importance.rawValue)" }
+            if pruner.besa.candidates != defaults.candidates { methodName += "+\(pruner.besa.candidates)cand" }
+            if pruner.besa.parameterisation != defaults.parameterisation { methodName += "+\(pruner.besa.parameterisation.rawValue)" }
+            if pruner.besa.epochs != defaults.epochs { methodName += "+\(pruner.besa.epochs)ep" }
+        }
         if let wbits, method != .rtn {
             methodName += pruner.besa.jointQuantizer != nil ? "+w\(wbits)-joint" : "+w\(wbits)-rtn"
         } else if let wbits {
