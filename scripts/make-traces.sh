@@ -8,7 +8,9 @@
 #                                          about 3.5 hours on 2 cores; needs scripts/fetch-qwen.sh first)
 #   bash scripts/make-traces.sh qwen NAME  only the run called NAME (e.g. qwen-besa-row-50)
 #
-# Each run's per-block log goes to traces/logs/NAME.log (committed for both models).
+# Each run's per-block log goes to traces/logs/NAME.log (committed for both models). BESA runs as the
+# paper defines it (--update-weights none, masks only), as the shipped traces were made; BESA with
+# the least-squares update (prune's default now) is in scripts/besa-studies.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model_name=${1:-smollm2}
@@ -35,17 +37,17 @@ run() {  # run NAME ARGS...: the same, masks only (quantised traces must keep th
     quantised "$@" --masks-only
 }
 if [[ "$model_name" == smollm2 ]]; then
-    run smollm2-besa-row-50   --method besa --granularity row --sparsity 0.5
+    run smollm2-besa-row-50   --method besa --granularity row --sparsity 0.5 --update-weights none
     run smollm2-wanda-50      --method wanda --sparsity 0.5
     run smollm2-sparsegpt-50  --method sparsegpt --sparsity 0.5
     run smollm2-wanda-2of4    --method wanda --pattern 2:4
     run smollm2-sparsegpt-2of4 --method sparsegpt --pattern 2:4
 else
-    run qwen-besa-row-50      --method besa --granularity row --sparsity 0.5
+    run qwen-besa-row-50      --method besa --granularity row --sparsity 0.5 --update-weights none
     run qwen-wanda-2of4       --method wanda --pattern 2:4
     run qwen-sparsegpt-2of4   --method sparsegpt --pattern 2:4
     run qwen-magnitude-2of4   --method magnitude --pattern 2:4
-    run qwen-besa-layer-50    --method besa --granularity layer --sparsity 0.5
+    run qwen-besa-layer-50    --method besa --granularity layer --sparsity 0.5 --update-weights none
     run qwen-wanda-50         --method wanda --sparsity 0.5
     run qwen-sparsegpt-50     --method sparsegpt --sparsity 0.5
     run qwen-magnitude-50     --method magnitude --sparsity 0.5
