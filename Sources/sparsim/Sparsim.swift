@@ -10,6 +10,6 @@ struct Sparsim: ParsableCommand {
             and the simulator. Run `sparsim help <subcommand>` for the options of each.
             """,
         version: "0.1.0",
-        subcommands: [Prune.self, Eval.self, Simulate.self, Compare.self, Table.self, TraceCommand.self, Export.self, Bench.self]
+        subcommands: [Prune.self, Eval.self, Simulate.self, Compare.self, Table.self, TraceCommand.self, TaskCommand.self, Export.self, Bench.self]
     )
 }

@@ -79,27 +79,48 @@ public struct LlamaModel: Sendable {
     /// logit matrix would be 400 MB).
     public func meanNegativeLogLikelihood(_ tokens: [Int32], chunk: Int = 256) -> Double {
         precondition(tokens.count >= 2, "need at least two tokens")
-        var x = embed(tokens)
+        let scored = targetLogLikelihoods(input: tokens.dropLast(), targets: tokens.dropFirst(), chunk: chunk)
+        return -scored.reduce(0) { $0 + $1.logLikelihood } / Double(tokens.count - 1)
+    }
+
+    /// log p(continuation | context) summed over the continuation's tokens, and whether every one of
+    /// them is the most likely token at its position (lm-eval's `is_greedy`). Like lm-eval, keeps
+    /// only the last `maxPositions` input tokens when the two together are longer.
+    public func continuationLogLikelihood(context: [Int32], continuation: [Int32]) -> (logLikelihood: Double, isGreedy: Bool) {
+        precondition(!continuation.isEmpty && !context.isEmpty, "need a context and a continuation")
+        let whole = (context + continuation).suffix(config.maxPositions + 1)
+        precondition(whole.count > continuation.count, "the continuation alone fills the context window")
+        let scored = targetLogLikelihoods(input: whole.dropLast(), targets: whole.suffix(continuation.count))
+        return (scored.reduce(0) { $0 + $1.logLikelihood }, scored.allSatisfy(\.isGreedy))
+    }
+
+    /// Runs `input` through the model and scores the last `targets.count` positions: position t's
+    /// log-softmax at targets[t], and whether that is the (first) largest logit there.
+    func targetLogLikelihoods(input: ArraySlice<Int32>, targets: ArraySlice<Int32>, chunk: Int = 256) -> [(logLikelihood: Double, isGreedy: Bool)] {
+        precondition(targets.count <= input.count)
+        var x = embed(Array(input))
         for index in 0..<config.layers { x = block(index, x) }
         let normed = finalHidden(x)
-        let hidden = config.hiddenSize
-        var total = 0.0
-        for start in stride(from: 0, to: tokens.count - 1, by: chunk) {
-            let rows = min(chunk, tokens.count - 1 - start)
+        let hidden = config.hiddenSize, first = input.count - targets.count
+        let targets = Array(targets)
+        var scored: [(logLikelihood: Double, isGreedy: Bool)] = []
+        scored.reserveCapacity(targets.count)
+        for start in stride(from: first, to: input.count, by: chunk) {
+            let rows = min(chunk, input.count - start)
             let slice = Matrix(rows: rows, cols: hidden, values: Array(normed.values[start * hidden..<(start + rows) * hidden]))
             let logits = logits(normed: slice)
             logits.values.withUnsafeBufferPointer { values in
                 for row in 0..<rows {
                     let base = row * logits.cols
-                    var largest = -Float.infinity
-                    for col in 0..<logits.cols { largest = max(largest, values[base + col]) }
+                    var largest = -Float.infinity, argmax = 0
+                    for col in 0..<logits.cols where values[base + col] > largest { (largest, argmax) = (values[base + col], col) }
                     var sum = 0.0
                     for col in 0..<logits.cols { sum += Double(exp(values[base + col] - largest)) }
-                    let target = Int(tokens[start + row + 1])
-                    total += Double(largest) + log(sum) - Double(values[base + target])
+                    let target = Int(targets[start - first + row])
+                    scored.append((-(Double(largest) + log(sum) - Double(values[base + target])), argmax == target))
                 }
             }
         }
-        return total / Double(tokens.count - 1)
+        return scored
     }
 }

@@ -6,11 +6,17 @@ import Traces
 /// `sparsim eval`: perplexity of a model, optionally with a trace's masks applied.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Perplexity of a model on a text file, with a trace's masks applied if given.",
+        abstract: "Perplexity of a model on a text file, or its zero-shot accuracy on a task, with a trace's masks applied if given.",
         discussion: """
-            The text is tokenized once and cut into floor(n / seqlen) non-overlapping windows (the \
-            tail is dropped); ppl = exp(mean over windows of each window's mean next-token NLL). \
-            Always report seqlen with a perplexity: the same model scores differently at 512 and 2048.
+            Perplexity (--data, --seqlen): the text is tokenized once and cut into floor(n / seqlen) \
+            non-overlapping windows (the tail is dropped); ppl = exp(mean over windows of each window's \
+            mean next-token NLL). Always report seqlen with a perplexity: the same model scores \
+            differently at 512 and 2048.
+
+            Zero-shot (--task FILE.jsonl): every choice scored by the log-likelihood of its continuation \
+            given the context, with lm-evaluation-harness's prompts, target delimiter, preprocessing \
+            and tokenisation of the pair: acc and acc_norm (log-likelihood per character of the \
+            choice) for multiple choice, greedy-match acc and perplexity for a LAMBADA-style cloze.
             """
     )
 
@@ -20,31 +26,52 @@ struct Eval: ParsableCommand {
     @Option(help: "A trace whose masks (and stored weights) are applied before evaluating.")
     var trace: String?
 
-    @Option(help: "Text file to evaluate on (the held-out split: austen_persuasion.txt).")
-    var data: String
+    @Option(help: "Text file to evaluate perplexity on (the held-out split: austen_persuasion.txt).")
+    var data: String?
 
-    @Option(help: "Window length in tokens.")
-    var seqlen: Int
+    @Option(help: "Window length in tokens (perplexity).")
+    var seqlen: Int?
+
+    @Option(help: "A zero-shot task as JSON lines (e.g. PIQA's, BoolQ's, ... from Hugging Face, or `sparsim task make`'s).")
+    var task: String?
+
+    @Option(name: .customLong("task-format"),
+            help: "The task file's schema: piqa, boolq, hellaswag, winogrande, arc, lambada or choices (default: from the first item's fields).")
+    var taskFormat: TaskFormat?
+
+    @Option(help: "Score only the first N items of the task.")
+    var limit: Int?
+
+    @Option(help: "Zero-shot: also write the metrics and every item's log-likelihoods as JSON here.")
+    var out: String?
 
     @Option(name: .customLong("max-windows"), help: "Evaluate only the first N windows.")
     var maxWindows: Int?
 
     func validate() throws {
-        guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2") }
+        if task == nil {
+            guard data != nil, let seqlen else { throw ValidationError("give --data and --seqlen (perplexity) or --task (zero-shot)") }
+            guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2") }
+        } else if data != nil || seqlen != nil {
+            throw ValidationError("--task scores a zero-shot task; run perplexity (--data, --seqlen) separately")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let maxWindows, maxWindows < 1 { throw ValidationError("--max-windows must be at least 1") }
     }
 
     func run() throws {
         lineBufferStandardOutput()
         var loaded = try ModelLoader.load(model)
-        guard seqlen <= loaded.model.config.maxPositions else {
-            throw CLIError("--seqlen \(seqlen) exceeds the model's context of \(loaded.model.config.maxPositions)")
-        }
         if let trace {
             let masks = try Trace.read(from: trace)
             var weights = loaded.model.weights
             try weights.applyMasks(masks.layers, path: trace)
             loaded.model = LlamaModel(weights: weights)
+        }
+        if let task { return try evaluateTask(task, loaded) }
+        let (data, seqlen) = (data!, seqlen!)
+        guard seqlen <= loaded.model.config.maxPositions else {
+            throw CLIError("--seqlen \(seqlen) exceeds the model's context of \(loaded.model.config.maxPositions)")
         }
         let text = try TextFile.read(data)
         let tokens = loaded.tokenizer.encode(text)
@@ -62,6 +89,37 @@ struct Eval: ParsableCommand {
         print("windows     \(result.windows) × \(seqlen) tokens\(maxWindows.map { " (first \($0))" } ?? "")")
         print(String(format: "seconds     %.1f", Date().timeIntervalSince(start)))
         print(String(format: "perplexity  %.4f (seqlen %d)", result.perplexity, seqlen))
+    }
+}
+
+extension TaskFormat: ExpressibleByArgument {}
+
+extension Eval {
+    func evaluateTask(_ path: String, _ loaded: LoadedModel) throws {
+        var (items, format) = try ZeroShot.read(path, format: taskFormat)
+        if let limit { items = Array(items.prefix(limit)) }
+        let progress = Progress(total: items.count, label: "scoring item")
+        let start = Date()
+        let summary = ZeroShot.evaluate(loaded.model, tokenizer: loaded.tokenizer, items: items, format: format) { progress.update($0, "") }
+        progress.finish()
+        print("model       \(loaded.name)\(trace.map { " with masks from \($0)" } ?? "")")
+        print("task        \(path): \(items.count) items, format \(format.rawValue)")
+        print(String(format: "seconds     %.1f", Date().timeIntervalSince(start)))
+        for metric in format.metrics {
+            print(metric.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + String(format: "%.4f", summary.metrics[metric]!))
+        }
+        if let out {
+            let json: [String: Any] = [
+                "model": loaded.name, "trace": trace ?? NSNull(), "task": path, "format": format.rawValue, "metrics": summary.metrics,
+                "items": summary.items.map { item in
+                    ["gold": item.gold, "loglikelihoods": item.logLikelihoods, "is_greedy": item.isGreedy,
+                     "continuation_tokens": item.continuationTokens, "prediction": item.prediction,
+                     "prediction_norm": item.normalisedPrediction] as [String: Any]
+                },
+            ]
+            try AtomicFile.write(try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]), to: out)
+            print("wrote \(out)")
+        }
     }
 }
 
