@@ -73,6 +73,6 @@ let package = Package(
         // Runs the built `sparsim` binary as a user would; depending on the executable
         // target makes `swift test` build it.
         .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces", "ViTCoDSim", "Pruner", "TestSupport"],
-                    exclude: ["Support/png_colors.py", "Support/reference_pruning.py"]),
+                    exclude: ["Support/png_colors.py", "Support/reference_pruning.py", "Support/reference_lm_eval.py"]),
     ]
 )

@@ -7,7 +7,7 @@
 # On a fresh Debian machine (as root, or with sudo) it installs, each step only when missing: the
 # system packages (OpenBLAS and HDF5 to build; hdf5-tools' h5dump and headless chromium for the
 # format and plot checks), the Python packages the reference checks run (h5py, NumPy, torch 2.13
-# CPU, transformers, gguf, accelerate, prodigyopt), and the real models and texts
+# CPU, transformers, gguf, accelerate, prodigyopt, lm-eval), and the real models and texts
 # (scripts/fetch-data.sh, scripts/fetch-qwen.sh). Then `swift test` with SPARSIM_REQUIRE_ALL=1, so
 # a test whose tool or data is missing fails instead of skipping. A plain `swift test` skips those
 # tests and says why.
@@ -24,10 +24,10 @@ if (( ${#missing[@]} )); then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-if ! python3 -c "import h5py, numpy, torch, transformers, gguf, accelerate, prodigyopt" 2>/dev/null; then
+if ! python3 -c "import h5py, numpy, torch, transformers, gguf, accelerate, prodigyopt, lm_eval" 2>/dev/null; then
     echo "installing the Python packages of the reference checks"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-        h5py numpy torch==2.13.0 transformers gguf accelerate prodigyopt
+        h5py numpy torch==2.13.0 transformers gguf accelerate prodigyopt lm-eval==0.4.13
 fi
 bash scripts/fetch-data.sh
 bash scripts/fetch-qwen.sh

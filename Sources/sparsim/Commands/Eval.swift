@@ -111,8 +111,8 @@ extension Eval {
         if let out {
             let json: [String: Any] = [
                 "model": loaded.name, "trace": trace ?? NSNull(), "task": path, "format": format.rawValue, "metrics": summary.metrics,
-                "items": summary.items.map { item in
-                    ["gold": item.gold, "loglikelihoods": item.logLikelihoods, "is_greedy": item.isGreedy,
+                "items": zip(items, summary.items).map { task, item in
+                    ["requests": task.requests.map { [$0.context, $0.continuation] }, "gold": item.gold, "loglikelihoods": item.logLikelihoods, "is_greedy": item.isGreedy,
                      "continuation_tokens": item.continuationTokens, "prediction": item.prediction,
                      "prediction_norm": item.normalisedPrediction] as [String: Any]
                 },
