@@ -6,6 +6,11 @@ public struct TaskItem: Sendable, Equatable {
     public struct Request: Sendable, Equatable {
         public var context: String
         public var continuation: String
+
+        public init(context: String, continuation: String) {
+            self.context = context
+            self.continuation = continuation
+        }
     }
 
     public var requests: [Request]

@@ -1,13 +1,15 @@
 """lm-evaluation-harness (PyPI lm-eval) on a JSON-lines task, for sparsim's tests. Usage:
 
   reference_lm_eval.py MODEL FORMAT DATA.jsonl OUT.json
+  reference_lm_eval.py requests FORMAT DATA.jsonl OUT.json    the requests alone, no model
 
 MODEL is a .gguf file or a Hugging Face directory (e.g. from `sparsim export` or `prune --save-model`),
 run by lm-eval's HFLM in float32 on the CPU. FORMAT is one of sparsim's task formats: the task is
 lm-eval's own definition for it (piqa, boolq, hellaswag, winogrande, arc_easy, lambada_openai), read
 from the installed package and pointed at DATA; `choices` is the generic custom task a user writes
 (doc_to_text "{{context}}", doc_to_choice "{{choices}}", doc_to_target "{{label}}"). OUT.json gets
-lm-eval's metrics and, per document, its requests and (log-likelihood, is_greedy) responses.
+lm-eval's metrics and, per document, its requests and (log-likelihood, is_greedy) responses; in
+`requests` mode, per document, the (context, continuation) pairs lm-eval builds from it.
 """
 import json
 import os
@@ -37,15 +39,34 @@ metric_list:
 """
 
 
-def main():
-    model, fmt, data, out = sys.argv[1:5]
-    torch.set_num_threads(2)
+def task_folder(fmt, data):
+    """A folder with one task YAML: lm-eval's definition for FORMAT, reading DATA."""
     folder = tempfile.mkdtemp()
     source = CHOICES if fmt == "choices" else f"include: {os.path.join(os.path.dirname(lm_eval.tasks.__file__), DEFINITIONS[fmt])}\n"
     with open(os.path.join(folder, "task.yaml"), "w") as f:
         f.write(source + f"task: sparsim_{fmt}\ntag: []\ndataset_path: json\ndataset_name: null\n"
                 f"dataset_kwargs:\n  data_files:\n    validation: {os.path.abspath(data)}\n"
                 "validation_split: validation\ntest_split: null\ntraining_split: null\n")
+    return folder
+
+
+def requests(fmt, data, out):
+    name = f"sparsim_{fmt}"
+    task = lm_eval.tasks.get_task_dict([name], lm_eval.tasks.TaskManager(include_path=task_folder(fmt, data)))[name]
+    task.build_all_requests(rank=0, world_size=1)
+    documents = {}
+    for instance in sorted(task.instances, key=lambda i: (i.doc_id, i.idx)):
+        documents.setdefault(instance.doc_id, []).append(list(instance.arguments))
+    with open(out, "w") as f:
+        json.dump([documents[k] for k in sorted(documents)], f)
+
+
+def main():
+    model, fmt, data, out = sys.argv[1:5]
+    if model == "requests":
+        return requests(fmt, data, out)
+    torch.set_num_threads(2)
+    folder = task_folder(fmt, data)
     if os.path.isdir(model):
         lm = HFLM(pretrained=model, dtype="float32", batch_size=1, device="cpu")
     else:
