@@ -33,7 +33,8 @@ import TestSupport
         try (Self.files[format]!.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         let (items, detected) = try ZeroShot.read(path, format: nil)
         #expect(detected == format, "the format is detected from the fields")
-        let run = try ExternalProcess.python([ZeroShotCrossCheckTests.script, "requests", format.rawValue, path, folder.file("requests.json")])
+        let run = try ExternalProcess.pythonWithTimeout([ZeroShotCrossCheckTests.script, "requests", format.rawValue, path, folder.file("requests.json")],
+                                                        seconds: 300)
         try #require(run.status == 0, "\(run.stderr.suffix(2000))")
         let theirs = try JSONDecoder().decode([[[String]]].self, from: Data(contentsOf: URL(fileURLWithPath: folder.file("requests.json"))))
         let ours = items.map { $0.requests.map { [$0.context, $0.continuation] } }

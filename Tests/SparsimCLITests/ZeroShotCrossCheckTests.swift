@@ -60,7 +60,8 @@ import Traces
                 let ours = folder.file("\(label)-\(kind)-sparsim.json"), theirs = folder.file("\(label)-\(kind)-lm-eval.json")
                 let run = try CLI.run(["eval", "--model"] + sparsimModel + ["--task", folder.file("\(kind).jsonl"), "--out", ours])
                 try #require(run.status == 0, "\(run.stderr)")
-                let reference = try ExternalProcess.python([Self.script, lmEvalModel, format, folder.file("\(kind).jsonl"), theirs])
+                let reference = try ExternalProcess.pythonWithTimeout([Self.script, lmEvalModel, format, folder.file("\(kind).jsonl"), theirs],
+                                                                     seconds: 600)
                 try #require(reference.status == 0, "\(reference.stderr.suffix(2000))")
                 let (a, b) = (try Self.read(ours), try Self.read(theirs))
                 try #require(a.items.count == b.items.count && a.items.count >= 8, "\(label) \(kind): \(a.items.count) vs \(b.items.count) items")
