@@ -61,7 +61,7 @@ import Traces
                 let run = try CLI.run(["eval", "--model"] + sparsimModel + ["--task", folder.file("\(kind).jsonl"), "--out", ours])
                 try #require(run.status == 0, "\(run.stderr)")
                 let reference = try ExternalProcess.pythonWithTimeout([Self.script, lmEvalModel, format, folder.file("\(kind).jsonl"), theirs],
-                                                                     seconds: 300, attempts: 3)
+                                                                     seconds: 300)
                 try #require(reference.status == 0, "\(reference.stderr.suffix(2000))")
                 let (a, b) = (try Self.read(ours), try Self.read(theirs))
                 try #require(a.items.count == b.items.count && a.items.count >= 8, "\(label) \(kind): \(a.items.count) vs \(b.items.count) items")
