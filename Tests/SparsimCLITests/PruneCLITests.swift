@@ -62,6 +62,31 @@ import Traces
         }
     }
 
+    /// --eval-task records, under the file's name, the scores `eval --task` gives the same masks.
+    @Test func evalTaskRecordsWhatEvalReports() throws {
+        let folder = try TemporaryDirectory()
+        try Self.writeTinyModel(to: folder.file("tiny"))
+        try Self.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
+        let items = (0..<6).map { index in
+            #"{"context": "the theory that the \#(index)", "choices": [" thin thread", " tale is", " there; the"], "label": \#(index % 3)}"#
+        }
+        try (items.joined(separator: "\n") + "\n").write(toFile: folder.file("tiny-choices.jsonl"), atomically: true, encoding: .utf8)
+        let result = try CLI.run(["prune", "--model", folder.file("tiny"), "--method", "wanda", "--calib", folder.file("text.txt"),
+                                  "--samples", "2", "--seqlen", "32", "--out", folder.file("w.h5"),
+                                  "--eval-task", folder.file("tiny-choices.jsonl"), "--eval-task-limit", "5"])
+        try #require(result.status == 0, "\(result.stderr)")
+        let metrics = try Trace.read(from: folder.file("w.h5")).metrics
+        #expect(metrics["task_tiny-choices_items"] == 5)
+        let eval = try CLI.run(["eval", "--model", folder.file("tiny"), "--trace", folder.file("w.h5"),
+                                "--task", folder.file("tiny-choices.jsonl"), "--limit", "5"])
+        try #require(eval.status == 0, "\(eval.stderr)")
+        for metric in ["acc", "acc_norm"] {
+            let recorded = try #require(metrics["task_tiny-choices_\(metric)"], "\(metrics)")
+            #expect(eval.stdout.contains(metric.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + String(format: "%.4f", recorded)),
+                    "\(metric) \(recorded) vs \(eval.stdout)")
+        }
+    }
+
     /// --calib-ids with the windows the seeded draw would pick gives the same masks and the same
     /// recorded fingerprint; a different set of windows a different fingerprint.
     @Test func calibrationIDsReplaceTheSeededDraw() throws {
@@ -282,6 +307,9 @@ import Traces
             (["--method", "besa", "--importance", "random"], "--importance 'random' is not one of wanda, magnitude, obs"),
             (["--method", "besa", "--parameterisation", "tanh"], "is neither sigmoid-softmax nor softmax"),
             (["--method", "besa", "--candidates", "1"], "--candidates must be at least 2"),
+            (["--method", "wanda", "--eval-task", folder.file("none.jsonl")], "none.jsonl: no such file"),
+            (["--method", "wanda", "--eval-task", folder.file("text.txt")], "text.txt: line 1: not a JSON object"),
+            (["--method", "wanda", "--eval-task", "a/x.jsonl", "--eval-task", "b/x.jsonl"], "--eval-task files need different names"),
         ] {
             let result = try CLI.run(base + extra)
             #expect(result.status != 0)

@@ -120,12 +120,15 @@ struct RotaryTable {
 /// Causal multi-head attention with grouped key/value heads: query head h reads key/value head
 /// h / (heads / keyValueHeads). Rows are processed in blocks: a block of queries only needs the
 /// keys up to its last row, so the two sgemms per block (scores, then weighted values) skip the
-/// masked upper triangle, half the work at long sequences.
+/// masked upper triangle, half the work at long sequences. The queries may continue a cached
+/// prefix: query row r sits at position `queryStart + r` and `k`, `v` hold the keys and values
+/// of positions 0..<queryStart + q.rows.
 enum Attention {
     static let rowBlock = 256
 
-    static func forward(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int) -> Matrix {
+    static func forward(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int, queryStart: Int = 0) -> Matrix {
         let tokens = q.rows
+        precondition(k.rows == queryStart + tokens && v.rows == k.rows, "keys and values must cover the prefix and the queries")
         let group = heads / keyValueHeads
         var output = Matrix(rows: tokens, cols: heads * headDim)
         let scale = 1 / Float(headDim).squareRoot()
@@ -140,18 +143,18 @@ enum Attention {
                         output.values.withUnsafeMutableBufferPointer { op in
                             nonisolated(unsafe) let (qb, kb, vb, ob) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, op.baseAddress!)
                             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                                var scores = [Float](repeating: 0, count: min(rowBlock, tokens) * tokens)
+                                var scores = [Float](repeating: 0, count: min(rowBlock, tokens) * k.rows)
                                 scores.withUnsafeMutableBufferPointer { sp in
                                     for head in stride(from: worker, to: heads, by: workers) {
                                         let kvHead = head / group
                                         for first in stride(from: 0, to: tokens, by: rowBlock) {
-                                            let rows = min(rowBlock, tokens - first), keys = first + rows
+                                            let rows = min(rowBlock, tokens - first), keys = queryStart + first + rows
                                             // S = Q_h[first..<first+rows] K_g[0..<keys]ᵀ / sqrt(d)
                                             BLAS.gemm(m: rows, n: keys, k: headDim, alpha: scale,
                                                       qb + first * qWidth + head * headDim, lda: qWidth,
                                                       kb + kvHead * headDim, ldb: kWidth, transposeB: true,
                                                       sp.baseAddress!, ldc: keys)
-                                            causalSoftmax(sp, rows: rows, keys: keys, firstRow: first)
+                                            causalSoftmax(sp, rows: rows, keys: keys, firstRow: queryStart + first)
                                             // O_h[first..<first+rows] = P V_g[0..<keys] (heads write disjoint columns)
                                             BLAS.gemm(m: rows, n: headDim, k: keys,
                                                       sp.baseAddress!, lda: keys,

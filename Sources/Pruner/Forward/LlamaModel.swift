@@ -31,7 +31,15 @@ public struct LlamaModel: Sendable {
     /// Runs block `index` on hidden states (tokens × hidden, positions 0..<tokens). `observe` sees the
     /// input of each linear layer (q, k and v share one input; gate and up another).
     public func block(_ index: Int, _ x: Matrix, observe: ((Projection, Matrix) -> Void)? = nil) -> Matrix {
-        precondition(x.rows <= rotary.positions, "\(x.rows) tokens exceed the \(rotary.positions) positions of the model")
+        block(index, x, past: nil, observe: observe).output
+    }
+
+    /// Runs block `index` on the hidden states of the positions that follow `past` (none: from 0) and
+    /// returns the keys and values of all positions so far, `past`'s and the new ones.
+    func block(_ index: Int, _ x: Matrix, past: KeyValueCache.Entry?,
+               observe: ((Projection, Matrix) -> Void)? = nil) -> (output: Matrix, keysAndValues: KeyValueCache.Entry) {
+        let start = past?.keys.rows ?? 0
+        precondition(start + x.rows <= rotary.positions, "\(start + x.rows) positions exceed the \(rotary.positions) of the model")
         let block = weights.blocks[index]
         let config = config
         var h = x
@@ -39,11 +47,12 @@ public struct LlamaModel: Sendable {
         for projection in [Projection.q, .k, .v] { observe?(projection, attentionInput) }
         var q = Layers.linear(attentionInput, block[.q], bias: block.biases[.q])
         var k = Layers.linear(attentionInput, block[.k], bias: block.biases[.k])
-        let v = Layers.linear(attentionInput, block[.v], bias: block.biases[.v])
-        rotary.apply(&q, heads: config.heads, layout: weights.rotaryLayout)
-        rotary.apply(&k, heads: config.keyValueHeads, layout: weights.rotaryLayout)
+        var v = Layers.linear(attentionInput, block[.v], bias: block.biases[.v])
+        rotary.apply(&q, heads: config.heads, layout: weights.rotaryLayout, start: start)
+        rotary.apply(&k, heads: config.keyValueHeads, layout: weights.rotaryLayout, start: start)
+        if let past { (k, v) = (past.keys.appendingRows(k), past.values.appendingRows(v)) }
         let attention = Attention.forward(q: q, k: k, v: v, heads: config.heads, keyValueHeads: config.keyValueHeads,
-                                          headDim: config.headDim)
+                                          headDim: config.headDim, queryStart: start)
         observe?(.o, attention)
         Layers.add(&h, Layers.linear(attention, block[.o], bias: block.biases[.o]))
 
@@ -54,7 +63,7 @@ public struct LlamaModel: Sendable {
         Layers.swiGLU(&gate, Layers.linear(mlpInput, block[.up], bias: block.biases[.up]))
         observe?(.down, gate)
         Layers.add(&h, Layers.linear(gate, block[.down], bias: block.biases[.down]))
-        return h
+        return (h, KeyValueCache.Entry(keys: k, values: v))
     }
 
     /// Final norm of the last hidden states.
@@ -94,6 +103,53 @@ public struct LlamaModel: Sendable {
         return (scored.reduce(0) { $0 + $1.logLikelihood }, scored.allSatisfy(\.isGreedy))
     }
 
+    /// A context run once, so that several continuations of it are scored without running it again
+    /// (the choices of a multiple-choice item share their context).
+    public struct Prefix: Sendable {
+        public let tokens: [Int32]
+        let cache: KeyValueCache
+        /// The final-normed hidden state of the last context token: it predicts the first continuation token.
+        let lastNormed: Matrix
+    }
+
+    public func prefix(_ context: [Int32]) -> Prefix {
+        precondition(!context.isEmpty, "need a context")
+        var cache = KeyValueCache()
+        let normed = normedHidden(context.suffix(rotary.positions), cache: &cache)
+        let hidden = config.hiddenSize
+        return Prefix(tokens: context, cache: cache,
+                      lastNormed: Matrix(rows: 1, cols: hidden, values: Array(normed.values.suffix(hidden))))
+    }
+
+    /// `continuationLogLikelihood(context: prefix.tokens, continuation:)`, reusing the prefix's keys
+    /// and values (equal up to float rounding); falls back to a full run when the two must be truncated.
+    public func continuationLogLikelihood(after prefix: Prefix, continuation: [Int32]) -> (logLikelihood: Double, isGreedy: Bool) {
+        precondition(!continuation.isEmpty, "need a continuation")
+        guard prefix.tokens.count + continuation.count <= min(config.maxPositions, rotary.positions) + 1 else {
+            return continuationLogLikelihood(context: prefix.tokens, continuation: continuation)
+        }
+        var rows = prefix.lastNormed
+        if continuation.count > 1 {
+            var cache = prefix.cache
+            rows = rows.appendingRows(normedHidden(continuation.dropLast(), cache: &cache))
+        }
+        let scored = score(rows, targets: continuation[...])
+        return (scored.reduce(0) { $0 + $1.logLikelihood }, scored.allSatisfy(\.isGreedy))
+    }
+
+    /// Runs `tokens` through every block after the positions `cache` holds, adds theirs to it, and
+    /// returns their final-normed hidden states.
+    func normedHidden(_ tokens: ArraySlice<Int32>, cache: inout KeyValueCache) -> Matrix {
+        var x = embed(Array(tokens))
+        let first = cache.entries.isEmpty
+        for index in 0..<config.layers {
+            let (output, keysAndValues) = block(index, x, past: first ? nil : cache.entries[index])
+            if first { cache.entries.append(keysAndValues) } else { cache.entries[index] = keysAndValues }
+            x = output
+        }
+        return finalHidden(x)
+    }
+
     /// Runs `input` through the model and scores the last `targets.count` positions: position t's
     /// log-softmax at targets[t], and whether that is the (first) largest logit there.
     func targetLogLikelihoods(input: ArraySlice<Int32>, targets: ArraySlice<Int32>, chunk: Int = 256) -> [(logLikelihood: Double, isGreedy: Bool)] {
@@ -102,11 +158,20 @@ public struct LlamaModel: Sendable {
         for index in 0..<config.layers { x = block(index, x) }
         let normed = finalHidden(x)
         let hidden = config.hiddenSize, first = input.count - targets.count
+        return score(Matrix(rows: targets.count, cols: hidden, values: Array(normed.values[(first * hidden)...])), targets: targets, chunk: chunk)
+    }
+
+    /// Row t of `normed` (final-normed hidden states) scored against targets[t]: the log-softmax of
+    /// its logits there, and whether that is the (first) largest logit. The head is applied `chunk`
+    /// rows at a time to bound memory (a 2048 × 49152 logit matrix would be 400 MB).
+    func score(_ normed: Matrix, targets: ArraySlice<Int32>, chunk: Int = 256) -> [(logLikelihood: Double, isGreedy: Bool)] {
+        precondition(normed.rows == targets.count, "\(normed.rows) rows for \(targets.count) targets")
+        let hidden = config.hiddenSize
         let targets = Array(targets)
         var scored: [(logLikelihood: Double, isGreedy: Bool)] = []
         scored.reserveCapacity(targets.count)
-        for start in stride(from: first, to: input.count, by: chunk) {
-            let rows = min(chunk, input.count - start)
+        for start in stride(from: 0, to: normed.rows, by: chunk) {
+            let rows = min(chunk, normed.rows - start)
             let slice = Matrix(rows: rows, cols: hidden, values: Array(normed.values[start * hidden..<(start + rows) * hidden]))
             let logits = logits(normed: slice)
             logits.values.withUnsafeBufferPointer { values in
@@ -116,11 +181,22 @@ public struct LlamaModel: Sendable {
                     for col in 0..<logits.cols where values[base + col] > largest { (largest, argmax) = (values[base + col], col) }
                     var sum = 0.0
                     for col in 0..<logits.cols { sum += Double(exp(values[base + col] - largest)) }
-                    let target = Int(targets[start - first + row])
+                    let target = Int(targets[start + row])
                     scored.append((-(Double(largest) + log(sum) - Double(values[base + target])), argmax == target))
                 }
             }
         }
         return scored
     }
+}
+
+/// The keys and values (keys after the rotation) of the positions run so far, one entry per block:
+/// tokens that continue those positions attend to them instead of recomputing them.
+public struct KeyValueCache: Sendable {
+    public struct Entry: Sendable {
+        let keys: Matrix    // positions × keyValueHeads·headDim
+        let values: Matrix
+    }
+
+    var entries: [Entry] = []
 }

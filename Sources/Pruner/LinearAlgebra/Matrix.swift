@@ -43,6 +43,12 @@ public struct Matrix: Equatable, Sendable {
         return result
     }
 
+    /// This matrix with `other`'s rows below it.
+    public func appendingRows(_ other: Matrix) -> Matrix {
+        precondition(cols == other.cols, "\(cols) vs \(other.cols) columns")
+        return Matrix(rows: rows + other.rows, cols: cols, values: values + other.values)
+    }
+
     /// Largest absolute entry-wise difference; for comparing with reference results.
     public func maxAbsDifference(_ other: Matrix) -> Float {
         precondition(rows == other.rows && cols == other.cols, "shapes differ")

@@ -64,15 +64,18 @@ public enum ZeroShot {
         return (contextTokens, Array(whole.dropFirst(contextTokens.count)))
     }
 
-    /// Scores every item; `progress(done)` after each.
+    /// Scores every item; `progress(done)` after each. Requests whose context encodes like the
+    /// previous one's (an item's choices, mostly) reuse its keys and values instead of running it again.
     public static func evaluate(_ model: LlamaModel, tokenizer: any Tokenizer, items: [TaskItem], format: TaskFormat,
                                 progress: (Int) -> Void = { _ in }) -> Summary {
         var results: [ItemResult] = []
+        var prefix: LlamaModel.Prefix?
         for item in items {
             var lls: [Double] = [], greedy: [Bool] = [], lengths: [Int] = []
             for request in item.requests {
                 let (context, continuation) = encode(request, tokenizer: tokenizer)
-                let scored = model.continuationLogLikelihood(context: context, continuation: continuation)
+                if prefix?.tokens != context { prefix = model.prefix(context) }
+                let scored = model.continuationLogLikelihood(after: prefix!, continuation: continuation)
                 lls.append(scored.logLikelihood)
                 greedy.append(scored.isGreedy)
                 lengths.append(continuation.count)

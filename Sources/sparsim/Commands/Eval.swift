@@ -61,6 +61,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         lineBufferStandardOutput()
+        let taskRun = try task.map { try TaskRun(path: $0, format: taskFormat, limit: limit) }  // bad task files fail before the model loads
         var loaded = try ModelLoader.load(model)
         if let trace {
             let masks = try Trace.read(from: trace)
@@ -68,7 +69,7 @@ struct Eval: ParsableCommand {
             try weights.applyMasks(masks.layers, path: trace)
             loaded.model = LlamaModel(weights: weights)
         }
-        if let task { return try evaluateTask(task, loaded) }
+        if let taskRun { return try evaluate(taskRun, loaded) }
         let (data, seqlen) = (data!, seqlen!)
         guard seqlen <= loaded.model.config.maxPositions else {
             throw CLIError("--seqlen \(seqlen) exceeds the model's context of \(loaded.model.config.maxPositions)")
@@ -95,24 +96,20 @@ struct Eval: ParsableCommand {
 extension TaskFormat: ExpressibleByArgument {}
 
 extension Eval {
-    func evaluateTask(_ path: String, _ loaded: LoadedModel) throws {
-        var (items, format) = try ZeroShot.read(path, format: taskFormat)
-        if let limit { items = Array(items.prefix(limit)) }
-        let progress = Progress(total: items.count, label: "scoring item")
+    func evaluate(_ task: TaskRun, _ loaded: LoadedModel) throws {
+        let path = task.path
         let start = Date()
-        let summary = ZeroShot.evaluate(loaded.model, tokenizer: loaded.tokenizer, items: items, format: format) { progress.update($0, "") }
-        progress.finish()
+        let summary = task.evaluate(loaded)
+        let items = task.items
         print("model       \(loaded.name)\(trace.map { " with masks from \($0)" } ?? "")")
-        print("task        \(path): \(items.count) items, format \(format.rawValue)")
+        print("task        \(path): \(items.count) items, format \(task.format.rawValue)")
         print(String(format: "seconds     %.1f", Date().timeIntervalSince(start)))
-        for metric in format.metrics {
-            print(metric.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + String(format: "%.4f", summary.metrics[metric]!))
-        }
+        task.metricTexts(summary, width: 11).forEach { print($0) }
         if let out {
             let json: [String: Any] = [
-                "model": loaded.name, "trace": trace ?? NSNull(), "task": path, "format": format.rawValue, "metrics": summary.metrics,
-                "items": zip(items, summary.items).map { task, item in
-                    ["requests": task.requests.map { [$0.context, $0.continuation] }, "gold": item.gold, "loglikelihoods": item.logLikelihoods, "is_greedy": item.isGreedy,
+                "model": loaded.name, "trace": trace ?? NSNull(), "task": path, "format": task.format.rawValue, "metrics": summary.metrics,
+                "items": zip(items, summary.items).map { taskItem, item in
+                    ["requests": taskItem.requests.map { [$0.context, $0.continuation] }, "gold": item.gold, "loglikelihoods": item.logLikelihoods, "is_greedy": item.isGreedy,
                      "continuation_tokens": item.continuationTokens, "prediction": item.prediction,
                      "prediction_norm": item.normalisedPrediction] as [String: Any]
                 },

@@ -112,8 +112,18 @@ struct Prune: ParsableCommand {
     @Option(name: .customLong("eval-windows"), help: "Evaluate only the first N windows.")
     var evalWindows: Int?
 
+    @Option(name: .customLong("eval-task"),
+            help: "Score the pruned model on this zero-shot task (JSON lines, as `eval --task` reads them) and record its accuracy in the trace as task_NAME_acc etc., NAME the file's name; repeatable.")
+    var evalTasks: [String] = []
+
+    @Option(name: .customLong("eval-task-limit"), help: "Score only the first N items of each --eval-task.")
+    var evalTaskLimit: Int?
+
     func validate() throws {
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
+        if let evalTaskLimit, evalTaskLimit < 1 { throw ValidationError("--eval-task-limit must be at least 1") }
+        let taskNames = evalTasks.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+        if Set(taskNames).count < taskNames.count { throw ValidationError("--eval-task files need different names: the trace records metrics by name") }
         if candidates < 2 { throw ValidationError("--candidates must be at least 2") }
         if calibrationIDs != nil, !calibrationFiles.isEmpty || samples != nil || seqlen != nil || seed != nil {
             throw ValidationError("--calib-ids gives the windows; drop --calib, --samples, --seqlen and --seed")
@@ -170,6 +180,7 @@ struct Prune: ParsableCommand {
         let fingerprint = method.needsData ? Calibration.fingerprint(calibration) : nil
         if let fingerprint { print("calibration sha256 \(fingerprint)") }
         let evalTokens = try evalFile.map { loaded.tokenizer.encode(try TextFile.read($0)) }
+        let tasks = try evalTasks.map { try TaskRun(path: $0, format: nil, limit: evalTaskLimit) }
 
         var pruner = BlockwisePruner(method: method, sparsity: target, pattern: parsedPattern)
         if method == .besa {
@@ -281,6 +292,11 @@ struct Prune: ParsableCommand {
             metrics["perplexity_seqlen"] = Double(evalLength)
             metrics["perplexity_windows"] = Double(result.windows)
             print(String(format: "perplexity %.4f on %@ (%d windows × %d tokens)", result.perplexity, evalFile, result.windows, evalLength))
+        }
+        for task in tasks {
+            let summary = task.evaluate(loaded)
+            metrics.merge(task.traceMetrics(summary)) { $1 }
+            print("\(task.name) (\(task.items.count) items): " + task.metricTexts(summary).joined(separator: ", "))
         }
         metrics["peak_memory_mib"] = peakMemoryMiB()
         try writer.finish(metrics: metrics)

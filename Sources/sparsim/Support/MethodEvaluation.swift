@@ -27,6 +27,13 @@ struct MethodEvaluation {
     /// `perplexity 68.28 (16 × 512)`-style text, or nil when the run did not evaluate.
     var perplexity: Double? { metrics["perplexity"] }
 
+    /// Zero-shot scores `prune --eval-task` recorded, by `NAME_METRIC` (e.g. `endings_acc_norm`).
+    var taskScores: [String: Double] {
+        var scores: [String: Double] = [:]
+        for (key, value) in metrics where key.hasPrefix("task_") && !key.hasSuffix("_items") { scores[String(key.dropFirst(5))] = value }
+        return scores
+    }
+
     static func evaluate(_ reader: TraceReader, simulator: Simulator) throws -> MethodEvaluation {
         let path = reader.path
         let groupSize = try SparseFormatCheck.groupSize(for: reader.metadata.pattern, format: simulator.config.sparseFormat, path: path)
