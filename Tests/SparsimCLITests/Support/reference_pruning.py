@@ -19,6 +19,7 @@ near-tie flips do not compound into the next block's statistics.
 """
 import os
 import sys
+import time
 
 import h5py
 import numpy as np
@@ -113,6 +114,7 @@ def main():
     ids = torch.tensor(np.load(ids_path).astype(np.int64))
     rule = {"wanda": wanda, "sparsegpt": sparsegpt}[method]
     output = open(out, "wb")
+    start = time.perf_counter()
     with torch.no_grad():
         inputs = [model.model.embed_tokens(window[None, :]) for window in ids]
         positions = torch.arange(ids.shape[1])[None, :]
@@ -137,6 +139,7 @@ def main():
             inputs = [layer(x, position_ids=positions, position_embeddings=rotary) for x in inputs]
             print(f"block {index + 1}/{len(model.model.layers)}", file=sys.stderr)
     output.close()
+    print(f"pruning seconds {time.perf_counter() - start:.1f}", file=sys.stderr)  # after loading, as sparsim prune reports
 
 
 if __name__ == "__main__":
