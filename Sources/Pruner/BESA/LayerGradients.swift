@@ -39,12 +39,18 @@ enum LayerGradients {
     /// m = silu(a) ⊙ b. Given dm: da = dm ⊙ b ⊙ σ(a)(1 + a(1 − σ(a))), db = dm ⊙ silu(a).
     static func swiGLU(gate a: Matrix, up b: Matrix, dm: Matrix) -> (dGate: Matrix, dUp: Matrix) {
         var dGate = Matrix(rows: a.rows, cols: a.cols), dUp = dGate
-        for i in a.values.indices {
-            let value = a.values[i]
-            let sigma = 1 / (1 + exp(-value))
-            dUp.values[i] = dm.values[i] * value * sigma
-            dGate.values[i] = dm.values[i] * b.values[i] * sigma * (1 + value * (1 - sigma))
-        }
+        a.values.withUnsafeBufferPointer { a in
+        b.values.withUnsafeBufferPointer { b in
+        dm.values.withUnsafeBufferPointer { dm in
+        dGate.values.withUnsafeMutableBufferPointer { dGate in
+        dUp.values.withUnsafeMutableBufferPointer { dUp in
+            for i in 0..<a.count {
+                let value = a[i]
+                let sigma = 1 / (1 + VectorMath.exp(-value))
+                dUp[i] = dm[i] * value * sigma
+                dGate[i] = dm[i] * b[i] * sigma * (1 + value * (1 - sigma))
+            }
+        }}}}}
         return (dGate, dUp)
     }
 }
@@ -83,9 +89,11 @@ extension LayerGradients {
                 BLAS.gemm(m: tokens, n: tokens, k: headDim, oh, lda: dOutput.cols, vh, ldb: v.cols, transposeB: true,
                           dpp.baseAddress!, ldc: tokens)
                 for row in 0..<tokens {
+                    let (dRow, pRow, visible) = (dpp.baseAddress! + row * tokens, pp.baseAddress! + row * tokens, row + 1)
                     var dot: Float = 0
-                    for col in 0...row { dot += dpp[row * tokens + col] * pp[row * tokens + col] }
-                    for col in 0..<tokens { dpp[row * tokens + col] = col <= row ? pp[row * tokens + col] * (dpp[row * tokens + col] - dot) : 0 }
+                    for col in 0..<visible { dot += dRow[col] * pRow[col] }
+                    for col in 0..<visible { dRow[col] = pRow[col] * (dRow[col] - dot) }
+                    (dRow + visible).update(repeating: 0, count: tokens - visible)
                 }
                 // dQ_h = dS K_g / √d;  dK_g += dSᵀ Q_h / √d
                 BLAS.gemm(m: tokens, n: headDim, k: tokens, alpha: scale, dpp.baseAddress!, lda: tokens, kh, ldb: k.cols,

@@ -39,12 +39,7 @@ enum Layers {
     static func swiGLU(_ gate: inout Matrix, _ up: Matrix) {
         precondition(gate.values.count == up.values.count)
         gate.values.withUnsafeMutableBufferPointer { g in
-            up.values.withUnsafeBufferPointer { u in
-                for i in 0..<g.count {
-                    let a = g[i]
-                    g[i] = a / (1 + exp(-a)) * u[i]
-                }
-            }
+            up.values.withUnsafeBufferPointer { VectorMath.swiGLU(g.baseAddress!, $0.baseAddress!, count: g.count) }
         }
     }
 
@@ -176,18 +171,9 @@ enum Attention {
     /// position (`firstRow + row`); later keys become 0.
     static func causalSoftmax(_ s: UnsafeMutableBufferPointer<Float>, rows: Int, keys: Int, firstRow: Int) {
         for row in 0..<rows {
-            let base = row * keys, last = firstRow + row
-            var largest = -Float.infinity
-            for col in 0...last { largest = max(largest, s[base + col]) }
-            var sum: Float = 0
-            for col in 0...last {
-                let e = exp(s[base + col] - largest)
-                s[base + col] = e
-                sum += e
-            }
-            let inverse = 1 / sum
-            for col in 0...last { s[base + col] *= inverse }
-            for col in (last + 1)..<keys { s[base + col] = 0 }
+            let base = s.baseAddress! + row * keys, visible = firstRow + row + 1
+            VectorMath.softmax(base, count: visible)
+            (base + visible).update(repeating: 0, count: keys - visible)
         }
     }
 }

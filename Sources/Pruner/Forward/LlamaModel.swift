@@ -173,16 +173,16 @@ public struct LlamaModel: Sendable {
         for start in stride(from: 0, to: normed.rows, by: chunk) {
             let rows = min(chunk, normed.rows - start)
             let slice = Matrix(rows: rows, cols: hidden, values: Array(normed.values[start * hidden..<(start + rows) * hidden]))
-            let logits = logits(normed: slice)
-            logits.values.withUnsafeBufferPointer { values in
+            var logits = logits(normed: slice)
+            logits.values.withUnsafeMutableBufferPointer { values in
                 for row in 0..<rows {
-                    let base = row * logits.cols
-                    var largest = -Float.infinity, argmax = 0
-                    for col in 0..<logits.cols where values[base + col] > largest { (largest, argmax) = (values[base + col], col) }
-                    var sum = 0.0
-                    for col in 0..<logits.cols { sum += Double(exp(values[base + col] - largest)) }
-                    let target = Int(targets[start + row])
-                    scored.append((-(Double(largest) + log(sum) - Double(values[base + target])), argmax == target))
+                    let base = values.baseAddress! + row * logits.cols, vocabulary = logits.cols
+                    let target = Int(targets[start + row]), targetLogit = base[target]
+                    let largest = VectorMath.maximum(base, count: vocabulary)
+                    // The first index of the largest logit is the target's when no earlier logit reaches it.
+                    let isGreedy = targetLogit == largest && !UnsafeBufferPointer(start: base, count: target).contains(largest)
+                    let sum = VectorMath.expInPlace(base, count: vocabulary, shift: largest)
+                    scored.append((-(Double(largest) + log(sum) - Double(targetLogit)), isGreedy))
                 }
             }
         }

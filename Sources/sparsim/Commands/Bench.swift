@@ -7,7 +7,7 @@ import ViTCoDSim
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure how fast sparsim runs (use a release build: swift run -c release sparsim bench ...).",
-        subcommands: [BenchSimulate.self, BenchForward.self, BenchPrune.self]
+        subcommands: [BenchSimulate.self, BenchForward.self, BenchPrune.self, BenchKernels.self]
     )
 }
 
