@@ -34,6 +34,8 @@ let package = Package(
             path: "Sources/CHDF5",
             providers: [.apt(["libhdf5-dev"])]
         ),
+        // glibc's <malloc.h> (mallopt), for the command-line tool's heap settings.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // MARK: - Libraries
         .target(
@@ -57,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "sparsim",
             dependencies: [
-                "Traces", "Pruner", "ViTCoDSim",
+                "Traces", "Pruner", "ViTCoDSim", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -12,4 +12,9 @@ struct Sparsim: ParsableCommand {
         version: "0.1.0",
         subcommands: [Prune.self, Eval.self, Simulate.self, Compare.self, Table.self, TraceCommand.self, TaskCommand.self, Export.self, Bench.self]
     )
+
+    static func main() {
+        HeapTuning.keepLargeAllocationsInTheHeap()
+        main(nil)
+    }
 }

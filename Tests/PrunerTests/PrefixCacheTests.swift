@@ -11,7 +11,7 @@ struct PrefixCacheTests {
         return Array(SharedModel.loaded.tokenizer.encode(String(text.prefix(4000))).prefix(400))
     }()
 
-    /// Context lengths on both sides of the attention's 256-row blocks; continuations of one token
+    /// Context lengths on both sides of the attention's 128-row blocks; continuations of one token
     /// (scored from the prefix's last state alone), a few, and more than one row block's worth.
     @Test(arguments: [(3, 1), (3, 7), (300, 1), (300, 5), (40, 290)])
     func continuationAfterAPrefixScoresLikeAFullRun(contextLength: Int, continuationLength: Int) throws {

@@ -19,7 +19,7 @@ enum Layers {
     /// RMSNorm: y = g ⊙ x / sqrt(mean(x²) + ε), per token (as Hugging Face: x · rsqrt(var + ε), then · g).
     static func rmsNorm(_ x: Matrix, weight: [Float], epsilon: Double) -> Matrix {
         precondition(weight.count == x.cols)
-        var y = Matrix(rows: x.rows, cols: x.cols)
+        var y = Matrix.uninitialized(rows: x.rows, cols: x.cols)  // every value written below
         let eps = Float(epsilon)
         x.values.withUnsafeBufferPointer { input in
             y.values.withUnsafeMutableBufferPointer { output in
@@ -119,45 +119,42 @@ struct RotaryTable {
 /// prefix: query row r sits at position `queryStart + r` and `k`, `v` hold the keys and values
 /// of positions 0..<queryStart + q.rows.
 enum Attention {
-    static let rowBlock = 256
+    static let rowBlock = 128
 
     static func forward(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int, queryStart: Int = 0) -> Matrix {
         let tokens = q.rows
         precondition(k.rows == queryStart + tokens && v.rows == k.rows, "keys and values must cover the prefix and the queries")
         let group = heads / keyValueHeads
-        var output = Matrix(rows: tokens, cols: heads * headDim)
+        var output = Matrix.uninitialized(rows: tokens, cols: heads * headDim)  // every head writes its columns of every row
         let scale = 1 / Float(headDim).squareRoot()
-        let workers = min(heads, ProcessInfo.processInfo.activeProcessorCount)
         let width = heads * headDim, qWidth = q.cols, kWidth = k.cols, vWidth = v.cols
-        // Heads run in parallel, one per core, each with single-threaded BLAS: the softmax between
-        // the two products would otherwise leave OpenBLAS's other threads spinning.
+        // One tile = one head's block of query rows. Tiles are handed out longest first (the last
+        // row blocks see the most keys) to whichever core is free, each tile with single-threaded
+        // BLAS: the softmax between its two products would otherwise leave OpenBLAS's threads spinning.
+        let tiles = stride(from: 0, to: tokens, by: rowBlock).reversed().flatMap { first in (0..<heads).map { (head: $0, first: first) } }
         BLASThreads.withSingleThreadedBLAS {
             q.values.withUnsafeBufferPointer { qp in
                 k.values.withUnsafeBufferPointer { kp in
                     v.values.withUnsafeBufferPointer { vp in
                         output.values.withUnsafeMutableBufferPointer { op in
                             nonisolated(unsafe) let (qb, kb, vb, ob) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, op.baseAddress!)
-                            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                                var scores = [Float](repeating: 0, count: min(rowBlock, tokens) * k.rows)
-                                scores.withUnsafeMutableBufferPointer { sp in
-                                    for head in stride(from: worker, to: heads, by: workers) {
-                                        let kvHead = head / group
-                                        for first in stride(from: 0, to: tokens, by: rowBlock) {
-                                            let rows = min(rowBlock, tokens - first), keys = queryStart + first + rows
-                                            // S = Q_h[first..<first+rows] K_g[0..<keys]ᵀ / sqrt(d)
-                                            BLAS.gemm(m: rows, n: keys, k: headDim, alpha: scale,
-                                                      qb + first * qWidth + head * headDim, lda: qWidth,
-                                                      kb + kvHead * headDim, ldb: kWidth, transposeB: true,
-                                                      sp.baseAddress!, ldc: keys)
-                                            causalSoftmax(sp, rows: rows, keys: keys, firstRow: queryStart + first)
-                                            // O_h[first..<first+rows] = P V_g[0..<keys] (heads write disjoint columns)
-                                            BLAS.gemm(m: rows, n: headDim, k: keys,
-                                                      sp.baseAddress!, lda: keys,
-                                                      vb + kvHead * headDim, ldb: vWidth,
-                                                      ob + first * width + head * headDim, ldc: width)
-                                        }
-                                    }
-                                }
+                            DispatchQueue.concurrentPerform(iterations: tiles.count) { index in
+                                let (head, first) = tiles[index]
+                                let kvHead = head / group
+                                let rows = min(rowBlock, tokens - first), keys = queryStart + first + rows
+                                let scores = UnsafeMutableBufferPointer<Float>.allocate(capacity: rows * keys)
+                                defer { scores.deallocate() }
+                                // S = Q_h[first..<first+rows] K_g[0..<keys]ᵀ / sqrt(d)
+                                BLAS.gemm(m: rows, n: keys, k: headDim, alpha: scale,
+                                          qb + first * qWidth + head * headDim, lda: qWidth,
+                                          kb + kvHead * headDim, ldb: kWidth, transposeB: true,
+                                          scores.baseAddress!, ldc: keys)
+                                causalSoftmax(scores, rows: rows, keys: keys, firstRow: queryStart + first)
+                                // O_h[first..<first+rows] = P V_g[0..<keys] (tiles write disjoint blocks)
+                                BLAS.gemm(m: rows, n: headDim, k: keys,
+                                          scores.baseAddress!, lda: keys,
+                                          vb + kvHead * headDim, ldb: vWidth,
+                                          ob + first * width + head * headDim, ldc: width)
                             }
                         }
                     }

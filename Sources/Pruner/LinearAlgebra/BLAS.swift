@@ -48,7 +48,9 @@ public enum BLAS {
 
     /// `op(a) · op(b)` as a new matrix.
     public static func matmul(_ a: Matrix, transposeA: Bool = false, _ b: Matrix, transposeB: Bool = false) -> Matrix {
-        var c = Matrix(rows: transposeA ? a.cols : a.rows, cols: transposeB ? b.rows : b.cols)
+        let (m, n, k) = (transposeA ? a.cols : a.rows, transposeB ? b.rows : b.cols, transposeA ? a.rows : a.cols)
+        // With an inner dimension the product overwrites every value; without one it is all zeros.
+        var c = k > 0 ? Matrix.uninitialized(rows: m, cols: n) : Matrix(rows: m, cols: n)
         gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: &c)
         return c
     }

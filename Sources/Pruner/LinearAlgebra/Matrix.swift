@@ -21,6 +21,12 @@ public struct Matrix: Equatable, Sendable {
         self.values = values
     }
 
+    /// A matrix whose values are left as memory had them, for outputs that are written in full
+    /// before being read (a gemm with beta 0): no pass to zero them first.
+    public static func uninitialized(rows: Int, cols: Int) -> Matrix {
+        Matrix(rows: rows, cols: cols, values: [Float](unsafeUninitializedCapacity: rows * cols) { _, count in count = rows * cols })
+    }
+
     public static func identity(_ n: Int) -> Matrix {
         var matrix = Matrix(rows: n, cols: n)
         for i in 0..<n { matrix[i, i] = 1 }

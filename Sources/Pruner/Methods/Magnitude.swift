@@ -1,3 +1,4 @@
+import Dispatch
 import Traces
 
 /// Magnitude pruning (no data). Unstructured: one threshold per matrix, the |W| value at rank
@@ -21,14 +22,20 @@ public enum Magnitude {
 
 /// Per-row pruning on a score matrix, shared by Wanda and magnitude N:M.
 enum RowScores {
-    /// In each row, the `count` lowest scores (stable) are pruned.
+    /// In each row, the `count` lowest scores (stable) are pruned. Rows are selected on all cores.
     static func lowestPerRow(_ scores: [Float], rows: Int, cols: Int, count: Int) -> KeepMask {
-        var mask = KeepMask(rows: rows, cols: cols)
+        var pruned = [[Int]](repeating: [], count: rows)
         scores.withUnsafeBufferPointer { all in
-            for row in 0..<rows {
-                let slice = UnsafeBufferPointer(rebasing: all[row * cols..<(row + 1) * cols])
-                for col in Ranking.ascending(slice).prefix(count) { mask[row, col] = false }
+            pruned.withUnsafeMutableBufferPointer { pruned in
+                nonisolated(unsafe) let (all, pruned) = (all, pruned)
+                DispatchQueue.concurrentPerform(iterations: rows) { row in
+                    pruned[row] = Ranking.lowest(count, of: UnsafeBufferPointer(rebasing: all[row * cols..<(row + 1) * cols]))
+                }
             }
+        }
+        var mask = KeepMask(rows: rows, cols: cols)
+        for (row, columns) in pruned.enumerated() {
+            for col in columns { mask[row, col] = false }
         }
         return mask
     }

