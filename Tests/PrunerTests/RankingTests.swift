@@ -25,3 +25,16 @@ extension RankingTests {
         #expect(chosen.count == lowest && Set(chosen) == expected)
     }
 }
+
+extension RankingTests {
+    @Test func valueAtRankIsTheSortedValue() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [1, 2, 3, 128, 5000] {
+            let scores = (0..<count).map { _ in Float(Int.random(in: 0..<20, using: &generator)) * 0.25 }  // many duplicates
+            let sorted = scores.sorted()
+            for rank in Set([0, count / 3, count / 2, count - 1]) {
+                #expect(Ranking.value(atRank: rank, of: scores) == sorted[rank], "rank \(rank) of \(count)")
+            }
+        }
+    }
+}

@@ -22,9 +22,9 @@ enum Ranking {
         return keys.prefix(count).map { Int($0 & 0xFFFF_FFFF) }
     }
 
-    /// Rearranges `keys` so that position `k` holds the key a sort would put there, with smaller keys
-    /// before it and larger after (Hoare's selection, median-of-three pivots; keys are distinct).
-    static func select(_ k: Int, in keys: UnsafeMutableBufferPointer<UInt64>) {
+    /// Rearranges `keys` so that position `k` holds the key a sort would put there, with no larger
+    /// key before it and no smaller after (Hoare's selection, median-of-three pivots).
+    static func select<Key: Comparable>(_ k: Int, in keys: UnsafeMutableBufferPointer<Key>) {
         var (low, high) = (0, keys.count - 1)
         while low < high {
             let middle = low + (high - low) / 2
@@ -59,7 +59,11 @@ enum Ranking {
     /// The value at position `rank` of the ascending order of `scores` (ties do not matter for a value).
     static func value(atRank rank: Int, of scores: [Float]) -> Float {
         precondition(rank >= 0 && rank < scores.count)
-        return scores.sorted()[rank]
+        var values = scores
+        return values.withUnsafeMutableBufferPointer { values in
+            select(rank, in: values)
+            return values[rank]
+        }
     }
 
     /// Prunes, in each aligned group of `m` entries of `row`, the `n` with the smallest score.
