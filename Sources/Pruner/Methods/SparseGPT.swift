@@ -89,32 +89,41 @@ public enum SparseGPT {
             default:
                 break
             }
-            for c in 0..<count {
-                let column = start + c
-                let d = u[column, column]
-                if case .nOfM(let n, let m) = rule, c % m == 0 {
-                    // Per row, the n smallest W² / U_jj² among the next m columns, on updated weights.
-                    for i in 0..<rows {
-                        var scores = [Float](repeating: 0, count: m)
-                        for k in 0..<m {
-                            let dk = u[column + k, column + k]
-                            scores[k] = block[i * count + c + k] * block[i * count + c + k] / (dk * dk)
+            // The sweep: column by column, prune and spread the error over the row's later columns of
+            // the block. Rows are independent of each other here, so they run on all cores.
+            let nOfM: (n: Int, m: Int)? = if case .nOfM(let n, let m) = rule { (n, m) } else { nil }
+            block.withUnsafeMutableBufferPointer { block in
+            errors.withUnsafeMutableBufferPointer { errors in
+            blockPruned.withUnsafeMutableBufferPointer { blockPruned in
+            u.values.withUnsafeBufferPointer { u in
+                nonisolated(unsafe) let (block, errors, blockPruned, u) = (block.baseAddress!, errors.baseAddress!, blockPruned.baseAddress!, u.baseAddress!)
+                let chunk = 16
+                DispatchQueue.concurrentPerform(iterations: (rows + chunk - 1) / chunk) { part in
+                    var scores = [Float](repeating: 0, count: nOfM?.m ?? 0)
+                    for i in part * chunk..<min(rows, (part + 1) * chunk) {
+                        let (row, rowPruned, rowErrors) = (block + i * count, blockPruned + i * count, errors + i * count)
+                        for c in 0..<count {
+                            let column = start + c
+                            let uRow = u + column * cols + start  // U[column, start..<end]
+                            if let (n, m) = nOfM, c % m == 0 {
+                                // The n smallest W² / U_jj² among the next m columns, on updated weights.
+                                for k in 0..<m {
+                                    let dk = u[(column + k) * cols + column + k]
+                                    scores[k] = row[c + k] * row[c + k] / (dk * dk)
+                                }
+                                for k in scores.withUnsafeBufferPointer({ Ranking.lowest(n, of: $0) }) { rowPruned[c + k] = true }
+                            }
+                            let value = row[c]
+                            let error = (value - (rowPruned[c] ? 0 : value)) / uRow[c]
+                            rowErrors[c] = error
+                            if error != 0 {
+                                for k in c..<count { row[k] -= error * uRow[k] }
+                            }
+                            row[c] = rowPruned[c] ? 0 : value
                         }
-                        for k in scores.withUnsafeBufferPointer({ Ranking.lowest(n, of: $0) }) { blockPruned[i * count + c + k] = true }
                     }
                 }
-                for i in 0..<rows {
-                    let value = block[i * count + c]
-                    let quantised: Float = blockPruned[i * count + c] ? 0 : value
-                    let error = (value - quantised) / d
-                    errors[i * count + c] = error
-                    // Spread the error over this and the block's later columns of row i.
-                    if error != 0 {
-                        for k in c..<count { block[i * count + k] -= error * u[column, start + k] }
-                    }
-                    block[i * count + c] = quantised
-                }
-            }
+            }}}}
             for i in 0..<rows {
                 for c in 0..<count {
                     w[i, start + c] = block[i * count + c]
