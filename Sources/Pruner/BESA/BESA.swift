@@ -168,11 +168,16 @@ struct RankedLayer {
         precondition(scores.count == weight.values.count && logits.inputs == weight.cols)
         self.projection = projection
         self.weight = weight
-        order = scores.withUnsafeBufferPointer { all in
-            (0..<weight.rows).map { row in
-                Ranking.ascending(UnsafeBufferPointer(rebasing: all[row * weight.cols..<(row + 1) * weight.cols])).map(Int32.init)
+        var order = [[Int32]](repeating: [], count: weight.rows)
+        scores.withUnsafeBufferPointer { all in
+            order.withUnsafeMutableBufferPointer { order in
+                nonisolated(unsafe) let (all, order, cols) = (all, order, weight.cols)
+                DispatchQueue.concurrentPerform(iterations: weight.rows) { row in  // rows rank independently
+                    order[row] = Ranking.ascending(UnsafeBufferPointer(rebasing: all[row * cols..<(row + 1) * cols])).map(Int32.init)
+                }
             }
         }
+        self.order = order
         self.logits = logits
     }
 
@@ -196,13 +201,31 @@ struct RankedLayer {
 
     /// dL/dα (groups × K, flat) from dL/dM (C_out × C_in) and dL/dŝ_g (the same for every group).
     func logitGradient(maskGradient: Matrix, sparsityGradient: Double) -> [Double] {
-        var byRank = [[Double]](repeating: [Double](repeating: 0, count: weight.cols), count: logits.groups)
-        for row in 0..<weight.rows {
-            let g = group(ofRow: row)
-            for rank in 0..<weight.cols { byRank[g][rank] += Double(maskGradient[row, Int(order[row][rank])]) }
+        guard logits.groups > 1 else {
+            return logits.gradient(group: 0, maskGradientByRank: byRank(maskGradient, rows: 0..<weight.rows), sparsityGradient: sparsityGradient)
         }
-        return (0..<logits.groups).flatMap { g in
-            logits.gradient(group: g, maskGradientByRank: byRank[g], sparsityGradient: sparsityGradient)
+        // Row-wise: every row is its own group, and the rows run on all cores.
+        var perRow = [[Double]](repeating: [], count: weight.rows)
+        perRow.withUnsafeMutableBufferPointer { perRow in
+            nonisolated(unsafe) let perRow = perRow
+            DispatchQueue.concurrentPerform(iterations: weight.rows) { row in
+                perRow[row] = logits.gradient(group: row, maskGradientByRank: byRank(maskGradient, rows: CollectionOfOne(row)),
+                                              sparsityGradient: sparsityGradient)
+            }
         }
+        return perRow.flatMap { $0 }
+    }
+
+    /// Σ over `rows` of the mask gradient, by rank within each row.
+    private func byRank(_ maskGradient: Matrix, rows: some Sequence<Int>) -> [Double] {
+        let cols = weight.cols
+        var sums = [Double](repeating: 0, count: cols)
+        maskGradient.values.withUnsafeBufferPointer { dMask in
+            for row in rows {
+                let (gradients, ranked) = (dMask.baseAddress! + row * cols, order[row])
+                for rank in 0..<cols { sums[rank] += Double(gradients[Int(ranked[rank])]) }
+            }
+        }
+        return sums
     }
 }
