@@ -168,16 +168,12 @@ struct RankedLayer {
         precondition(scores.count == weight.values.count && logits.inputs == weight.cols)
         self.projection = projection
         self.weight = weight
-        var order = [[Int32]](repeating: [], count: weight.rows)
-        scores.withUnsafeBufferPointer { all in
-            order.withUnsafeMutableBufferPointer { order in
-                nonisolated(unsafe) let (all, order, cols) = (all, order, weight.cols)
-                DispatchQueue.concurrentPerform(iterations: weight.rows) { row in  // rows rank independently
-                    order[row] = Ranking.ascending(UnsafeBufferPointer(rebasing: all[row * cols..<(row + 1) * cols])).map(Int32.init)
-                }
+        let cols = weight.cols
+        order = scores.withUnsafeBufferPointer { all in
+            Parallel.map(weight.rows) { row in  // rows rank independently
+                Ranking.ascending(UnsafeBufferPointer(rebasing: all[row * cols..<(row + 1) * cols])).map(Int32.init)
             }
         }
-        self.order = order
         self.logits = logits
     }
 
@@ -205,15 +201,9 @@ struct RankedLayer {
             return logits.gradient(group: 0, maskGradientByRank: byRank(maskGradient, rows: 0..<weight.rows), sparsityGradient: sparsityGradient)
         }
         // Row-wise: every row is its own group, and the rows run on all cores.
-        var perRow = [[Double]](repeating: [], count: weight.rows)
-        perRow.withUnsafeMutableBufferPointer { perRow in
-            nonisolated(unsafe) let perRow = perRow
-            DispatchQueue.concurrentPerform(iterations: weight.rows) { row in
-                perRow[row] = logits.gradient(group: row, maskGradientByRank: byRank(maskGradient, rows: CollectionOfOne(row)),
-                                              sparsityGradient: sparsityGradient)
-            }
-        }
-        return perRow.flatMap { $0 }
+        return Parallel.map(weight.rows) { row in
+            logits.gradient(group: row, maskGradientByRank: byRank(maskGradient, rows: CollectionOfOne(row)), sparsityGradient: sparsityGradient)
+        }.flatMap { $0 }
     }
 
     /// Σ over `rows` of the mask gradient, by rank within each row.

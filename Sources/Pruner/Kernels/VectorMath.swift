@@ -58,8 +58,6 @@ public enum VectorMath {
         return total
     }
 
-    public static func sum(_ values: UnsafeMutablePointer<Float>, count: Int) -> Double { sum(UnsafePointer(values), count: count) }
-
     /// The largest of `count` values (−∞ for none).
     public static func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float {
         var largest = SIMD8<Float>(repeating: -.infinity), i = 0
@@ -75,8 +73,6 @@ public enum VectorMath {
         }
         return result
     }
-
-    public static func maximum(_ values: UnsafeMutablePointer<Float>, count: Int) -> Float { maximum(UnsafePointer(values), count: count) }
 
     /// values[i] *= factor.
     public static func scale(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {

@@ -1,4 +1,3 @@
-import Dispatch
 import Traces
 
 /// Magnitude pruning (no data). Unstructured: one threshold per matrix, the |W| value at rank
@@ -24,14 +23,8 @@ public enum Magnitude {
 enum RowScores {
     /// In each row, the `count` lowest scores (stable) are pruned. Rows are selected on all cores.
     static func lowestPerRow(_ scores: [Float], rows: Int, cols: Int, count: Int) -> KeepMask {
-        var pruned = [[Int]](repeating: [], count: rows)
-        scores.withUnsafeBufferPointer { all in
-            pruned.withUnsafeMutableBufferPointer { pruned in
-                nonisolated(unsafe) let (all, pruned) = (all, pruned)
-                DispatchQueue.concurrentPerform(iterations: rows) { row in
-                    pruned[row] = Ranking.lowest(count, of: UnsafeBufferPointer(rebasing: all[row * cols..<(row + 1) * cols]))
-                }
-            }
+        let pruned = scores.withUnsafeBufferPointer { all in
+            Parallel.map(rows) { row in Ranking.lowest(count, of: UnsafeBufferPointer(rebasing: all[row * cols..<(row + 1) * cols])) }
         }
         var mask = KeepMask(rows: rows, cols: cols)
         for (row, columns) in pruned.enumerated() {

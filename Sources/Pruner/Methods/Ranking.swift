@@ -6,21 +6,29 @@ enum Ranking {
     /// into one UInt64 whose integer order is that order, so a plain (unstable, but every key is
     /// distinct) sort of integers does what a stable sort with a comparing closure did, ~5× faster.
     static func ascending(_ scores: UnsafeBufferPointer<Float>) -> [Int] {
-        precondition(scores.count <= 1 << 32, "row too long to pack its indices")
-        var keys = scores.enumerated().map { UInt64(orderedBits($0.element)) << 32 | UInt64($0.offset) }
+        var keys = packedKeys(scores)
         keys.sort()
-        return keys.map { Int($0 & 0xFFFF_FFFF) }
+        return keys.map(index(ofKey:))
     }
 
     /// The first `count` indices of `ascending(scores)`, in no particular order: a quickselect on the
     /// packed keys, linear instead of a sort's n log n (Wanda and magnitude need only the set).
     static func lowest(_ count: Int, of scores: UnsafeBufferPointer<Float>) -> [Int] {
-        precondition(count >= 0 && count <= scores.count && scores.count <= 1 << 32)
+        precondition(count >= 0 && count <= scores.count)
         guard count > 0 else { return [] }
-        var keys = scores.enumerated().map { UInt64(orderedBits($0.element)) << 32 | UInt64($0.offset) }
+        var keys = packedKeys(scores)
         keys.withUnsafeMutableBufferPointer { select(count - 1, in: $0) }
-        return keys.prefix(count).map { Int($0 & 0xFFFF_FFFF) }
+        return keys.prefix(count).map(index(ofKey:))
     }
+
+    /// Score bits above, index below: integer order = ascending score, ties by index.
+    static func packedKeys(_ scores: UnsafeBufferPointer<Float>) -> [UInt64] {
+        precondition(scores.count <= 1 << 32, "row too long to pack its indices")
+        return scores.enumerated().map { UInt64(orderedBits($0.element)) << 32 | UInt64($0.offset) }
+    }
+
+    @inline(__always)
+    static func index(ofKey key: UInt64) -> Int { Int(key & 0xFFFF_FFFF) }
 
     /// Rearranges `keys` so that position `k` holds the key a sort would put there, with no larger
     /// key before it and no smaller after (Hoare's selection, median-of-three pivots).

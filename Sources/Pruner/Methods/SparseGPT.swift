@@ -114,12 +114,13 @@ public enum SparseGPT {
                                 for k in scores.withUnsafeBufferPointer({ Ranking.lowest(n, of: $0) }) { rowPruned[c + k] = true }
                             }
                             let value = row[c]
-                            let error = (value - (rowPruned[c] ? 0 : value)) / uRow[c]
+                            let quantised: Float = rowPruned[c] ? 0 : value
+                            let error = (value - quantised) / uRow[c]  // uRow[c] = U[column, column]
                             rowErrors[c] = error
                             if error != 0 {
                                 for k in c..<count { row[k] -= error * uRow[k] }
                             }
-                            row[c] = rowPruned[c] ? 0 : value
+                            row[c] = quantised
                         }
                     }
                 }

@@ -54,11 +54,12 @@ struct Compare: ParsableCommand {
                 + [String(format: "%.1f–%.1f%%", 100 * rows.minimum, 100 * rows.maximum), String(format: "%.2f pp", 100 * rows.standardDeviation)])
         }
         var sections = [header, "Quality and sparsity\n" + quality.render()]
-        let scoreNames = Set(evaluations.flatMap(\.taskScores.keys)).sorted()
+        let taskScores = evaluations.map(\.taskScores)
+        let scoreNames = Set(taskScores.flatMap(\.keys)).sorted()
         if !scoreNames.isEmpty {
             var scores = TextTable(columns: ["method"] + scoreNames, rightAligned: Set(1...scoreNames.count))
-            for evaluation in evaluations {
-                scores.append([evaluation.label] + scoreNames.map { evaluation.taskScores[$0].map { String(format: "%.4f", $0) } ?? "–" })
+            for (evaluation, recorded) in zip(evaluations, taskScores) {
+                scores.append([evaluation.label] + scoreNames.map { recorded[$0].map { String(format: "%.4f", $0) } ?? "–" })
             }
             sections.append("Zero-shot (recorded by prune --eval-task)\n" + scores.render())
         }

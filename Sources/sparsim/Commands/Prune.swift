@@ -122,7 +122,7 @@ struct Prune: ParsableCommand {
     func validate() throws {
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let evalTaskLimit, evalTaskLimit < 1 { throw ValidationError("--eval-task-limit must be at least 1") }
-        let taskNames = evalTasks.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+        let taskNames = evalTasks.map(TaskRun.name(ofPath:))
         if Set(taskNames).count < taskNames.count { throw ValidationError("--eval-task files need different names: the trace records metrics by name") }
         if candidates < 2 { throw ValidationError("--candidates must be at least 2") }
         if calibrationIDs != nil, !calibrationFiles.isEmpty || samples != nil || seqlen != nil || seed != nil {

@@ -16,7 +16,9 @@ struct TaskRun {
     }
 
     /// The file's name without its extension: the task's name in trace metrics.
-    var name: String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+    var name: String { Self.name(ofPath: path) }
+
+    static func name(ofPath path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 
     func evaluate(_ loaded: LoadedModel) -> ZeroShot.Summary {
         let progress = Progress(total: items.count, label: "scoring \(name) item")
