@@ -10,6 +10,7 @@ import PackageDescription
 /// optimisation, and the tests run them on the real model: compile them optimised in debug builds
 /// too (testability stays on, so `@testable import` still works).
 let optimisedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+let optimisedCEvenInDebug: [CSetting] = [.unsafeFlags(["-O2"], .when(configuration: .debug))]
 
 let package = Package(
     name: "sparsim",
@@ -37,6 +38,11 @@ let package = Package(
         // glibc's <malloc.h> (mallopt), for the command-line tool's heap settings.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
+        // The element-wise kernels (exp, softmax, SwiGLU, …) compiled for SSE2, AVX2 and AVX-512 and
+        // picked at run time: Swift has no per-function target attributes, and a binary built for
+        // AVX2 would not start on older CPUs.
+        .target(name: "SIMDKernels", exclude: ["README.md"], cSettings: optimisedCEvenInDebug),
+
         // MARK: - Libraries
         .target(
             name: "Traces",
@@ -45,7 +51,7 @@ let package = Package(
         ),
         .target(
             name: "Pruner",
-            dependencies: ["CBLAS", "Traces"],
+            dependencies: ["CBLAS", "SIMDKernels", "Traces"],
             exclude: ["README.md"],
             swiftSettings: optimisedEvenInDebug
         ),

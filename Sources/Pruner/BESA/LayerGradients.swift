@@ -38,18 +38,14 @@ enum LayerGradients {
 
     /// m = silu(a) ⊙ b. Given dm: da = dm ⊙ b ⊙ σ(a)(1 + a(1 − σ(a))), db = dm ⊙ silu(a).
     static func swiGLU(gate a: Matrix, up b: Matrix, dm: Matrix) -> (dGate: Matrix, dUp: Matrix) {
-        var dGate = Matrix(rows: a.rows, cols: a.cols), dUp = dGate
+        var dGate = Matrix.uninitialized(rows: a.rows, cols: a.cols), dUp = dGate  // every value written below
         a.values.withUnsafeBufferPointer { a in
         b.values.withUnsafeBufferPointer { b in
         dm.values.withUnsafeBufferPointer { dm in
         dGate.values.withUnsafeMutableBufferPointer { dGate in
         dUp.values.withUnsafeMutableBufferPointer { dUp in
-            for i in 0..<a.count {
-                let value = a[i]
-                let sigma = 1 / (1 + VectorMath.exp(-value))
-                dUp[i] = dm[i] * value * sigma
-                dGate[i] = dm[i] * b[i] * sigma * (1 + value * (1 - sigma))
-            }
+            VectorMath.swiGLUBackward(gate: a.baseAddress!, up: b.baseAddress!, dm: dm.baseAddress!,
+                                      dGate: dGate.baseAddress!, dUp: dUp.baseAddress!, count: a.count)
         }}}}}
         return (dGate, dUp)
     }

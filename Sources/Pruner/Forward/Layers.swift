@@ -118,10 +118,10 @@ struct RotaryTable {
 /// masked upper triangle, half the work at long sequences. The queries may continue a cached
 /// prefix: query row r sits at position `queryStart + r` and `k`, `v` hold the keys and values
 /// of positions 0..<queryStart + q.rows.
-enum Attention {
+public enum Attention {
     static let rowBlock = 128
 
-    static func forward(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int, queryStart: Int = 0) -> Matrix {
+    public static func forward(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int, queryStart: Int = 0) -> Matrix {
         let tokens = q.rows
         precondition(k.rows == queryStart + tokens && v.rows == k.rows, "keys and values must cover the prefix and the queries")
         let group = heads / keyValueHeads
@@ -162,6 +162,15 @@ enum Attention {
             }
         }
         return output
+    }
+
+    /// Multiply-adds ×2 of `forward` for `tokens` queries after `queryStart` cached positions: the
+    /// two products of every (head, row block) tile, each over the keys up to the tile's last row.
+    public static func flops(tokens: Int, queryStart: Int = 0, heads: Int, headDim: Int) -> Double {
+        stride(from: 0, to: tokens, by: rowBlock).reduce(0.0) { total, first in
+            let rows = min(rowBlock, tokens - first), keys = queryStart + first + rows
+            return total + 4 * Double(heads * rows * keys * headDim)
+        }
     }
 
     /// Softmax of each row of a `rows × keys` score block over the keys at or before that row's
