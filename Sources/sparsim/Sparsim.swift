@@ -14,6 +14,7 @@ struct Sparsim: ParsableCommand {
     )
 
     static func main() {
+        BLASThreadTuning.restartWithSleepingWorkersIfNeeded()
         HeapTuning.keepLargeAllocationsInTheHeap()
         main(nil)
     }

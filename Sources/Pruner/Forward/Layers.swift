@@ -115,11 +115,12 @@ struct RotaryTable {
 /// Causal multi-head attention with grouped key/value heads: query head h reads key/value head
 /// h / (heads / keyValueHeads). Rows are processed in blocks: a block of queries only needs the
 /// keys up to its last row, so the two sgemms per block (scores, then weighted values) skip the
-/// masked upper triangle, half the work at long sequences. The queries may continue a cached
-/// prefix: query row r sits at position `queryStart + r` and `k`, `v` hold the keys and values
-/// of positions 0..<queryStart + q.rows.
+/// masked upper triangle, half the work at long sequences. The query heads that share a key/value
+/// head are stacked into one product, so each key block is packed once for all of them. The
+/// queries may continue a cached prefix: query row r sits at position `queryStart + r` and `k`,
+/// `v` hold the keys and values of positions 0..<queryStart + q.rows.
 public enum Attention {
-    static let rowBlock = 128
+    static let rowBlock = 64
 
     public static func forward(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int, queryStart: Int = 0) -> Matrix {
         let tokens = q.rows
@@ -128,10 +129,11 @@ public enum Attention {
         var output = Matrix.uninitialized(rows: tokens, cols: heads * headDim)  // every head writes its columns of every row
         let scale = 1 / Float(headDim).squareRoot()
         let width = heads * headDim, qWidth = q.cols, kWidth = k.cols, vWidth = v.cols
-        // One tile = one head's block of query rows. Tiles are handed out longest first (the last
-        // row blocks see the most keys) to whichever core is free, each tile with single-threaded
-        // BLAS: the softmax between its two products would otherwise leave OpenBLAS's threads spinning.
-        let tiles = stride(from: 0, to: tokens, by: rowBlock).reversed().flatMap { first in (0..<heads).map { (head: $0, first: first) } }
+        // One tile = one key/value head's block of query rows, for all the query heads of its group.
+        // Tiles are handed out longest first (the last row blocks see the most keys) to whichever
+        // core is free, each with single-threaded BLAS: the softmax between its two products would
+        // otherwise leave OpenBLAS's threads spinning.
+        let tiles = stride(from: 0, to: tokens, by: rowBlock).reversed().flatMap { first in (0..<keyValueHeads).map { (kvHead: $0, first: first) } }
         BLASThreads.withSingleThreadedBLAS {
             q.values.withUnsafeBufferPointer { qp in
                 k.values.withUnsafeBufferPointer { kp in
@@ -139,22 +141,39 @@ public enum Attention {
                         output.values.withUnsafeMutableBufferPointer { op in
                             nonisolated(unsafe) let (qb, kb, vb, ob) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, op.baseAddress!)
                             DispatchQueue.concurrentPerform(iterations: tiles.count) { index in
-                                let (head, first) = tiles[index]
-                                let kvHead = head / group
+                                let (kvHead, first) = tiles[index]
                                 let rows = min(rowBlock, tokens - first), keys = queryStart + first + rows
-                                let scores = UnsafeMutableBufferPointer<Float>.allocate(capacity: rows * keys)
-                                defer { scores.deallocate() }
-                                // S = Q_h[first..<first+rows] K_g[0..<keys]ᵀ / sqrt(d)
-                                BLAS.gemm(m: rows, n: keys, k: headDim, alpha: scale,
-                                          qb + first * qWidth + head * headDim, lda: qWidth,
-                                          kb + kvHead * headDim, ldb: kWidth, transposeB: true,
-                                          scores.baseAddress!, ldc: keys)
-                                causalSoftmax(scores, rows: rows, keys: keys, firstRow: queryStart + first)
-                                // O_h[first..<first+rows] = P V_g[0..<keys] (tiles write disjoint blocks)
-                                BLAS.gemm(m: rows, n: headDim, k: keys,
-                                          scores.baseAddress!, lda: keys,
-                                          vb + kvHead * headDim, ldb: vWidth,
-                                          ob + first * width + head * headDim, ldc: width)
+                                let stackedRows = group * rows  // row g·rows + r: query head kvHead·group + g, token first + r
+                                let work = UnsafeMutableBufferPointer<Float>.allocate(capacity: stackedRows * (2 * headDim + keys + 1))
+                                defer { work.deallocate() }
+                                let stackedQ = work.baseAddress!, stackedO = stackedQ + stackedRows * headDim
+                                let scores = stackedO + stackedRows * headDim, inverseSums = scores + stackedRows * keys
+                                for g in 0..<group {
+                                    for r in 0..<rows {
+                                        (stackedQ + (g * rows + r) * headDim).update(from: qb + (first + r) * qWidth + (kvHead * group + g) * headDim,
+                                                                                     count: headDim)
+                                    }
+                                }
+                                // S = Q K_gᵀ / sqrt(d) over the keys up to the block's last row
+                                BLAS.gemm(m: stackedRows, n: keys, k: headDim, alpha: scale, stackedQ, lda: headDim,
+                                          kb + kvHead * headDim, ldb: kWidth, transposeB: true, scores, ldc: keys)
+                                // P = exp(S − row max) over each row's visible keys, 0 after; the
+                                // division by the row sum waits for the output (headDim wide, not keys).
+                                for row in 0..<stackedRows {
+                                    let base = scores + row * keys, visible = queryStart + first + row % rows + 1
+                                    let sum = VectorMath.expInPlace(base, count: visible, shift: VectorMath.maximum(base, count: visible))
+                                    (base + visible).update(repeating: 0, count: keys - visible)
+                                    inverseSums[row] = Float(1 / sum)
+                                }
+                                BLAS.gemm(m: stackedRows, n: headDim, k: keys, scores, lda: keys,
+                                          vb + kvHead * headDim, ldb: vWidth, stackedO, ldc: headDim)
+                                for g in 0..<group {
+                                    for r in 0..<rows {
+                                        let target = ob + (first + r) * width + (kvHead * group + g) * headDim
+                                        let source = stackedO + (g * rows + r) * headDim, factor = inverseSums[g * rows + r]
+                                        for c in 0..<headDim { target[c] = source[c] * factor }
+                                    }
+                                }
                             }
                         }
                     }
