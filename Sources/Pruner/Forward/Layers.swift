@@ -21,17 +21,17 @@ enum Layers {
         precondition(weight.count == x.cols)
         var y = Matrix.uninitialized(rows: x.rows, cols: x.cols)  // every value written below
         let eps = Float(epsilon)
+        weight.withUnsafeBufferPointer { gain in
         x.values.withUnsafeBufferPointer { input in
             y.values.withUnsafeMutableBufferPointer { output in
                 for row in 0..<x.rows {
                     let base = row * x.cols
-                    var sum: Float = 0
-                    for col in 0..<x.cols { sum += input[base + col] * input[base + col] }
-                    let scale = 1 / (sum / Float(x.cols) + eps).squareRoot()
-                    for col in 0..<x.cols { output[base + col] = weight[col] * (input[base + col] * scale) }
+                    let squares = VectorMath.dot(input.baseAddress! + base, input.baseAddress! + base, count: x.cols)
+                    let scale = 1 / (squares / Float(x.cols) + eps).squareRoot()
+                    for col in 0..<x.cols { output[base + col] = gain[col] * (input[base + col] * scale) }
                 }
             }
-        }
+        }}
         return y
     }
 
@@ -94,21 +94,31 @@ struct RotaryTable {
     private func rotate(_ x: inout Matrix, heads: Int, layout: RotaryLayout, start: Int, sinSign: Float) {
         precondition(x.cols == heads * headDim && start + x.rows <= positions)
         let half = headDim / 2
+        // The second of each pair sits `half` after the first (half-split) or right after it
+        // (adjacent pairs); with the layout decided outside the loop, the half-split loop is contiguous.
+        let (pairStride, secondOffset) = layout == .halfSplit ? (1, half) : (2, 1)
+        cos.withUnsafeBufferPointer { cosTable in
+        sin.withUnsafeBufferPointer { sinTable in
         x.values.withUnsafeMutableBufferPointer { values in
             for token in 0..<x.rows {
-                let table = (start + token) * half
+                let c = cosTable.baseAddress! + (start + token) * half, s = sinTable.baseAddress! + (start + token) * half
                 for head in 0..<heads {
-                    let base = token * x.cols + head * headDim
-                    for i in 0..<half {
-                        let (first, second) = layout == .halfSplit ? (base + i, base + i + half) : (base + 2 * i, base + 2 * i + 1)
-                        let a = values[first], b = values[second]
-                        let c = cos[table + i], s = sinSign * sin[table + i]
-                        values[first] = a * c - b * s
-                        values[second] = b * c + a * s
+                    let first = values.baseAddress! + token * x.cols + head * headDim, second = first + secondOffset
+                    if pairStride == 1 {
+                        for i in 0..<half { Self.rotatePair(first + i, second + i, cos: c[i], sin: sinSign * s[i]) }
+                    } else {
+                        for i in 0..<half { Self.rotatePair(first + 2 * i, second + 2 * i, cos: c[i], sin: sinSign * s[i]) }
                     }
                 }
             }
-        }
+        }}}
+    }
+
+    @inline(__always)
+    private static func rotatePair(_ first: UnsafeMutablePointer<Float>, _ second: UnsafeMutablePointer<Float>, cos: Float, sin: Float) {
+        let a = first.pointee, b = second.pointee
+        first.pointee = a * cos - b * sin
+        second.pointee = b * cos + a * sin
     }
 }
 

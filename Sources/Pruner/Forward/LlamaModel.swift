@@ -84,9 +84,8 @@ public struct LlamaModel: Sendable {
     }
 
     /// Mean negative log-likelihood (nats) of each token given the ones before it, over
-    /// tokens[1...]. The head is applied `chunk` rows at a time to bound memory (a 2048 × 49152
-    /// logit matrix would be 400 MB).
-    public func meanNegativeLogLikelihood(_ tokens: [Int32], chunk: Int = 256) -> Double {
+    /// tokens[1...]. The head is applied `chunk` rows at a time (see `score`).
+    public func meanNegativeLogLikelihood(_ tokens: [Int32], chunk: Int = 128) -> Double {
         precondition(tokens.count >= 2, "need at least two tokens")
         let scored = targetLogLikelihoods(input: tokens.dropLast(), targets: tokens.dropFirst(), chunk: chunk)
         return -scored.reduce(0) { $0 + $1.logLikelihood } / Double(tokens.count - 1)
@@ -152,7 +151,7 @@ public struct LlamaModel: Sendable {
 
     /// Runs `input` through the model and scores the last `targets.count` positions: position t's
     /// log-softmax at targets[t], and whether that is the (first) largest logit there.
-    func targetLogLikelihoods(input: ArraySlice<Int32>, targets: ArraySlice<Int32>, chunk: Int = 256) -> [(logLikelihood: Double, isGreedy: Bool)] {
+    func targetLogLikelihoods(input: ArraySlice<Int32>, targets: ArraySlice<Int32>, chunk: Int = 128) -> [(logLikelihood: Double, isGreedy: Bool)] {
         precondition(targets.count <= input.count)
         var x = embed(Array(input))
         for index in 0..<config.layers { x = block(index, x) }
@@ -163,26 +162,33 @@ public struct LlamaModel: Sendable {
 
     /// Row t of `normed` (final-normed hidden states) scored against targets[t]: the log-softmax of
     /// its logits there, and whether that is the (first) largest logit. The head is applied `chunk`
-    /// rows at a time to bound memory (a 2048 × 49152 logit matrix would be 400 MB).
-    func score(_ normed: Matrix, targets: ArraySlice<Int32>, chunk: Int = 256) -> [(logLikelihood: Double, isGreedy: Bool)] {
+    /// rows at a time into one reused buffer: 128 × 49,152 logits are 25 MB, under glibc's mmap
+    /// threshold, where a whole 2048-token window's would be 400 MB of fresh pages.
+    func score(_ normed: Matrix, targets: ArraySlice<Int32>, chunk: Int = 128) -> [(logLikelihood: Double, isGreedy: Bool)] {
         precondition(normed.rows == targets.count, "\(normed.rows) rows for \(targets.count) targets")
-        let hidden = config.hiddenSize
+        let hidden = config.hiddenSize, vocabulary = config.vocabularySize
         let targets = Array(targets)
         var scored: [(logLikelihood: Double, isGreedy: Bool)] = []
         scored.reserveCapacity(targets.count)
-        for start in stride(from: 0, to: normed.rows, by: chunk) {
-            let rows = min(chunk, normed.rows - start)
-            let slice = Matrix(rows: rows, cols: hidden, values: Array(normed.values[start * hidden..<(start + rows) * hidden]))
-            var logits = logits(normed: slice)
-            logits.values.withUnsafeMutableBufferPointer { values in
-                for row in 0..<rows {
-                    let base = values.baseAddress! + row * logits.cols, vocabulary = logits.cols
-                    let target = Int(targets[start + row]), targetLogit = base[target]
-                    let largest = VectorMath.maximum(base, count: vocabulary)
-                    // The first index of the largest logit is the target's when no earlier logit reaches it.
-                    let isGreedy = targetLogit == largest && !UnsafeBufferPointer(start: base, count: target).contains(largest)
-                    let sum = VectorMath.expInPlace(base, count: vocabulary, shift: largest)
-                    scored.append((-(Double(largest) + log(sum) - Double(targetLogit)), isGreedy))
+        var logits = Matrix.uninitialized(rows: min(chunk, normed.rows), cols: vocabulary)
+        normed.values.withUnsafeBufferPointer { input in
+            weights.head.values.withUnsafeBufferPointer { head in
+                logits.values.withUnsafeMutableBufferPointer { values in
+                    nonisolated(unsafe) let logitRows = values.baseAddress!
+                    for start in stride(from: 0, to: normed.rows, by: chunk) {
+                        let rows = min(chunk, normed.rows - start)
+                        BLAS.gemm(m: rows, n: vocabulary, k: hidden, input.baseAddress! + start * hidden, lda: hidden,
+                                  head.baseAddress!, ldb: hidden, transposeB: true, logitRows, ldc: vocabulary)
+                        scored += Parallel.map(rows) { row in
+                            let base = logitRows + row * vocabulary
+                            let target = Int(targets[start + row]), targetLogit = base[target]
+                            let largest = VectorMath.maximum(base, count: vocabulary)
+                            // The first index of the largest logit is the target's when no earlier logit reaches it.
+                            let isGreedy = targetLogit == largest && !UnsafeBufferPointer(start: base, count: target).contains(largest)
+                            let sum = VectorMath.expInPlace(base, count: vocabulary, shift: largest)
+                            return (-(Double(largest) + log(sum) - Double(targetLogit)), isGreedy)
+                        }
+                    }
                 }
             }
         }

@@ -5,14 +5,14 @@ import Foundation
 /// (attention tiles, per-row loops), and on a 2-core machine a spinning worker takes CPU from
 /// them: causal attention over 512 tokens took 4.98 ms instead of 2.24 (`bench kernels`). OpenBLAS
 /// reads the timeout once, from OPENBLAS_THREAD_TIMEOUT, when the library loads, before `main`;
-/// so the process starts itself again, once, with it set (2⁸ cycles: sleep at once). A value the
-/// user set is kept.
+/// so the process starts itself again, once, with it set to 18 (2¹⁸ cycles, ~0.1 ms: long enough
+/// to bridge back-to-back products, short against a block's attention). A value the user set is kept.
 enum BLASThreadTuning {
     static let variable = "OPENBLAS_THREAD_TIMEOUT"
 
     static func restartWithSleepingWorkersIfNeeded() {
         guard getenv(variable) == nil else { return }
-        setenv(variable, "8", 1)
+        setenv(variable, "18", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // execv returns only on failure (no /proc): carry on with spinning workers.
     }
