@@ -108,6 +108,6 @@ import Traces
             #expect(error < 1e-4, "\(projection.rawValue): relative error \(error)")
         }
         let dx = LayerGradientTests.numericGradient(x) { loss(masks, $0) }
-        #expect(LayerGradientTests.relativeError(result.inputGradient.values, dx) < 1e-4)
+        #expect(LayerGradientTests.relativeError(result.inputGradient!.values, dx) < 1e-4)
     }
 }

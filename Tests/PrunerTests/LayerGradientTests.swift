@@ -112,7 +112,9 @@ extension LayerGradientTests {
         return out
     }
 
-    @Test func causalGroupedAttention() {
+    /// Query rows in blocks of 2 (three blocks, the last partial), of 5 (one), and the default.
+    @Test(arguments: [2, 5, LayerGradients.attentionRowBlock])
+    func causalGroupedAttention(rowBlock: Int) {
         let (tokens, heads, kvHeads, d) = (5, 4, 2, 4)
         let q = Self.random(tokens * heads * d, seed: 11), k = Self.random(tokens * kvHeads * d, seed: 12)
         let v = Self.random(tokens * kvHeads * d, seed: 13), c = Self.random(tokens * heads * d, seed: 14)
@@ -121,7 +123,7 @@ extension LayerGradientTests {
         }
         let (dq, dk, dv) = LayerGradients.attention(q: Self.matrix(tokens, heads * d, q), k: Self.matrix(tokens, kvHeads * d, k),
                                                     v: Self.matrix(tokens, kvHeads * d, v), heads: heads, keyValueHeads: kvHeads,
-                                                    headDim: d, dOutput: Self.matrix(tokens, heads * d, c))
+                                                    headDim: d, dOutput: Self.matrix(tokens, heads * d, c), rowBlock: rowBlock)
         #expect(Self.relativeError(dq.values, Self.numericGradient(q) { loss($0, k, v) }) < 1e-4)
         #expect(Self.relativeError(dk.values, Self.numericGradient(k) { loss(q, $0, v) }) < 1e-4)
         #expect(Self.relativeError(dv.values, Self.numericGradient(v) { loss(q, k, $0) }) < 1e-4)

@@ -80,21 +80,24 @@ public enum BESA {
         var losses: [Double] = []
         for _ in 0..<options.epochs {
             for (x, reference) in zip(inputs, references) {
-                let masks = Dictionary(uniqueKeysWithValues: layers.map { ($0.projection, $0.hardMask()) })
-                let masked = BlockGradient.masked(weights, masks)
+                let snapshots = layers.map { $0.logits.snapshot() }
+                let masked = Dictionary(uniqueKeysWithValues: zip(layers, snapshots).map { layer, snapshot in
+                    (layer.projection, layer.masked(pruneCounts: snapshot.sparsities.map(layer.logits.hardPruneCount(sparsity:))))
+                })
                 let quantized = clippings.map { clippings in
                     Dictionary(uniqueKeysWithValues: zip(layers, clippings).map { ($0.projection, $1.quantize(masked[$0.projection]!)) })
                 }
                 var loss = 0.0
-                let (_, result) = gradient.forwardAndBackward(x: x, weights: weights, masks: masks, effective: quantized ?? masked) { y in
+                let (_, result) = gradient.forwardAndBackward(x: x, weights: weights, effective: quantized ?? masked) { y in
                     reconstructionGradient(output: y, reference: reference, loss: &loss)
                 }
                 losses.append(loss)
                 // Penalty on the parameter-weighted block sparsity; dŝ_block/dŝ_g = (layer share) / G.
-                let blockSparsity = zip(layers, parameterCounts).reduce(0) { $0 + $1.0.meanSparsity() * $1.1 } / totalParameters
+                let layerSparsities = snapshots.map { $0.sparsities.reduce(0, +) / Double($0.sparsities.count) }
+                let blockSparsity = zip(layerSparsities, parameterCounts).reduce(0) { $0 + $1.0 * $1.1 } / totalParameters
                 let penaltyGradient = 2 * options.lambda * (blockSparsity - targetSparsity) / (targetSparsity * targetSparsity)
                 let parameterGradient = layers.indices.flatMap { index in
-                    layers[index].logitGradient(maskGradient: result.maskGradients[layers[index].projection]!,
+                    layers[index].logitGradient(maskGradient: result.maskGradients[layers[index].projection]!, snapshot: snapshots[index],
                                                 sparsityGradient: penaltyGradient * parameterCounts[index] / totalParameters
                                                     / Double(layers[index].logits.groups))
                 }
@@ -179,35 +182,50 @@ struct RankedLayer {
 
     func group(ofRow row: Int) -> Int { logits.groups == 1 ? 0 : row }
 
-    /// The hard mask as 0/1 floats: row r prunes its `pruneCounts[group]` lowest-ranked weights,
-    /// by default floor(C_in · ŝ_g).
-    func hardMask(pruneCounts: [Int]? = nil) -> Matrix {
+    /// The hard mask as 0/1 floats: row r prunes the `pruneCounts[group]` lowest-ranked weights of its group.
+    func hardMask(pruneCounts counts: [Int]) -> Matrix {
         var mask = Matrix(rows: weight.rows, cols: weight.cols, repeating: 1)
-        let counts = pruneCounts ?? (0..<logits.groups).map { logits.hardPruneCount(group: $0) }
         for row in 0..<weight.rows {
             for rank in 0..<counts[group(ofRow: row)] { mask[row, Int(order[row][rank])] = 0 }
         }
         return mask
     }
 
-    /// ŝ of the layer: the mean of its groups' ŝ.
-    func meanSparsity() -> Double {
-        (0..<logits.groups).reduce(0) { $0 + logits.sparsity(group: $1) } / Double(logits.groups)
+    /// W ⊙ `hardMask(pruneCounts:)`, without the mask.
+    func masked(pruneCounts counts: [Int]) -> Matrix {
+        var masked = weight
+        let cols = weight.cols
+        masked.values.withUnsafeMutableBufferPointer { values in
+            for row in 0..<weight.rows {
+                let ranked = order[row], base = values.baseAddress! + row * cols
+                for rank in 0..<counts[group(ofRow: row)] { base[Int(ranked[rank])] = 0 }
+            }
+        }
+        return masked
     }
 
-    /// dL/dα (groups × K, flat) from dL/dM (C_out × C_in) and dL/dŝ_g (the same for every group).
-    func logitGradient(maskGradient: Matrix, sparsityGradient: Double) -> [Double] {
+    /// dL/dα (groups × K, flat) from dL/dM (C_out × C_in), the step's snapshot of the logits and
+    /// dL/dŝ_g (the same for every group).
+    func logitGradient(maskGradient: Matrix, snapshot: SparsityLogits.Snapshot, sparsityGradient: Double) -> [Double] {
         guard logits.groups > 1 else {
-            return logits.gradient(group: 0, maskGradientByRank: byRank(maskGradient, rows: 0..<weight.rows), sparsityGradient: sparsityGradient)
+            let byRank = byRank(maskGradient, rows: 0..<weight.rows)
+            return logits.gradient(keptGradientSums: logits.keptSums(count: weight.cols) { byRank[$0] }, exponents: snapshot.exponents[0],
+                                   probabilities: snapshot.probabilities[0], sparsityGradient: sparsityGradient)
         }
         // Row-wise: every row is its own group, and the rows run on all cores.
-        return Parallel.map(weight.rows) { row in
-            logits.gradient(group: row, maskGradientByRank: byRank(maskGradient, rows: CollectionOfOne(row)), sparsityGradient: sparsityGradient)
-        }.flatMap { $0 }
+        let cols = weight.cols
+        return maskGradient.values.withUnsafeBufferPointer { dMask in
+            Parallel.map(weight.rows) { row in
+                let (gradients, ranked) = (dMask.baseAddress! + row * cols, order[row])
+                let sums = logits.keptSums(count: cols) { Double(gradients[Int(ranked[$0])]) }
+                return logits.gradient(keptGradientSums: sums, exponents: snapshot.exponents[row],
+                                       probabilities: snapshot.probabilities[row], sparsityGradient: sparsityGradient)
+            }.flatMap { $0 }
+        }
     }
 
     /// Σ over `rows` of the mask gradient, by rank within each row.
-    private func byRank(_ maskGradient: Matrix, rows: some Sequence<Int>) -> [Double] {
+    private func byRank(_ maskGradient: Matrix, rows: Range<Int>) -> [Double] {
         let cols = weight.cols
         var sums = [Double](repeating: 0, count: cols)
         maskGradient.values.withUnsafeBufferPointer { dMask in

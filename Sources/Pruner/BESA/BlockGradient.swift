@@ -12,34 +12,34 @@ struct BlockGradient {
         var maskGradients: [Projection: Matrix]
         /// dL/dW' per projection, W' the weight the forward used (masked, possibly quantised).
         var weightGradients: [Projection: Matrix]
-        /// dL/dx for the block's input.
-        var inputGradient: Matrix
+        /// dL/dx for the block's input, when asked for.
+        var inputGradient: Matrix?
     }
 
-    /// The block's output with masked weights, and a function from dL/dy to the gradients.
-    /// `effective` replaces W ⊙ M in the forward (e.g. the quantised masked weights); dL/dM is
-    /// still taken straight through as dL/dW' ⊙ W.
-    func forwardAndBackward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix],
-                            effective: [Projection: Matrix]? = nil,
+    /// The block's output with the weights `effective` (W ⊙ M, or the quantised W ⊙ M), and the
+    /// gradients given dL/dy as `lossGradient` computes it from the output; dL/dM is taken
+    /// straight through as dL/dW' ⊙ W. BESA needs no gradient for the block's input: skipping it
+    /// saves the input products of q, k and v and the first RMSNorm's backward.
+    func forwardAndBackward(x: Matrix, weights: [Projection: Matrix], effective: [Projection: Matrix], inputGradient: Bool = false,
                             lossGradient: (Matrix) -> Matrix) -> (output: Matrix, gradients: Result) {
         var output: Matrix?
-        let result = backward(x: x, weights: weights, masks: masks, effective: effective) { y in
+        let result = backward(x: x, weights: weights, effective: effective, inputGradient: inputGradient) { y in
             output = y
             return lossGradient(y)
         }
         return (output!, result)
     }
 
+    /// The gradients of Σ dy ⊙ y, y the block's output with masks `masks` (input gradient included).
     func backward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix], dy: Matrix) -> Result {
-        backward(x: x, weights: weights, masks: masks, effective: nil) { _ in dy }
+        backward(x: x, weights: weights, effective: Self.masked(weights, masks), inputGradient: true) { _ in dy }
     }
 
-    /// `weights` are the block's unmasked weights, `masks` the (hard) masks applied in the forward.
-    private func backward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix],
-                          effective: [Projection: Matrix]?, outputGradient: (Matrix) -> Matrix) -> Result {
+    /// `weights` are the block's unmasked weights, `masked` the ones the forward uses.
+    private func backward(x: Matrix, weights: [Projection: Matrix], effective masked: [Projection: Matrix], inputGradient: Bool,
+                          outputGradient: (Matrix) -> Matrix) -> Result {
         let config = model.config
         let norms = model.weights.blocks[block]
-        let masked = effective ?? Self.masked(weights, masks)
         // Forward, keeping what the backward needs.
         let n1 = Layers.rmsNorm(x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon)
         let biases = norms.biases
@@ -82,13 +82,13 @@ struct BlockGradient {
                                                     headDim: config.headDim, dOutput: output.dx)
         model.rotary.applyTransposed(&dq, heads: config.heads, layout: model.weights.rotaryLayout)
         model.rotary.applyTransposed(&dk, heads: config.keyValueHeads, layout: model.weights.rotaryLayout)
-        var dn1 = Matrix(rows: x.rows, cols: x.cols)
         for (projection, d) in [(Projection.q, dq), (.k, dk), (.v, dv)] {
-            let linear = LayerGradients.maskedLinear(x: n1, maskedWeight: masked[projection]!, weight: weights[projection]!, dy: d)
-            gradients[projection] = linear.dMask
-            weightGradients[projection] = linear.dWeight
-            Layers.add(&dn1, linear.dx)
+            (gradients[projection], weightGradients[projection]) = LayerGradients.maskAndWeightGradients(x: n1, weight: weights[projection]!, dy: d)
         }
+        guard inputGradient else { return Result(maskGradients: gradients, weightGradients: weightGradients) }
+        var dn1 = BLAS.matmul(dq, masked[.q]!)
+        Layers.add(&dn1, BLAS.matmul(dk, masked[.k]!))
+        Layers.add(&dn1, BLAS.matmul(dv, masked[.v]!))
         var dx = dh
         Layers.add(&dx, LayerGradients.rmsNorm(x: x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon, dy: dn1))
         return Result(maskGradients: gradients, weightGradients: weightGradients, inputGradient: dx)

@@ -7,11 +7,23 @@ enum LayerGradients {
     /// y = x W'ᵀ with W' = W ⊙ M (or a quantised W ⊙ M). Given dy: dx = dy W', dW' = dyᵀ x (one
     /// sgemm over all tokens), and dM = dW' ⊙ W (straight through any quantiser).
     static func maskedLinear(x: Matrix, maskedWeight: Matrix, weight: Matrix, dy: Matrix) -> (dx: Matrix, dMask: Matrix, dWeight: Matrix) {
-        let dx = BLAS.matmul(dy, maskedWeight)
+        let (dMask, dWeight) = maskAndWeightGradients(x: x, weight: weight, dy: dy)
+        return (BLAS.matmul(dy, maskedWeight), dMask, dWeight)
+    }
+
+    /// dM and dW' of `maskedLinear` without dx (for the first linears of a block, when nothing
+    /// needs the gradient of the block's input).
+    static func maskAndWeightGradients(x: Matrix, weight: Matrix, dy: Matrix) -> (dMask: Matrix, dWeight: Matrix) {
         let dWeight = BLAS.matmul(dy, transposeA: true, x)
-        var dMask = dWeight
-        for i in dMask.values.indices { dMask.values[i] *= weight.values[i] }
-        return (dx, dMask, dWeight)
+        var dMask = Matrix.uninitialized(rows: dWeight.rows, cols: dWeight.cols)
+        dMask.values.withUnsafeMutableBufferPointer { dMask in
+            dWeight.values.withUnsafeBufferPointer { dWeight in
+                weight.values.withUnsafeBufferPointer { weight in
+                    for i in 0..<dMask.count { dMask[i] = dWeight[i] * weight[i] }
+                }
+            }
+        }
+        return (dMask, dWeight)
     }
 
     /// RMSNorm y = g ⊙ x / r, r = sqrt(mean(x²) + ε). With a = g ⊙ dy:
@@ -52,52 +64,76 @@ enum LayerGradients {
 }
 
 extension LayerGradients {
+    static let attentionRowBlock = 128
+
     /// Causal attention with grouped key/value heads, backward (BACKWARD.md):
     /// dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = dS K / √d, dK = dSᵀ Q / √d;
-    /// the query heads that share a key/value head add their dK and dV. P is recomputed from Q and K.
-    static func attention(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int, dOutput: Matrix)
-        -> (dq: Matrix, dk: Matrix, dv: Matrix) {
+    /// the query heads that share a key/value head add their dK and dV. P is recomputed from Q and
+    /// K, one block of query rows at a time over the keys up to the block's last row (the rest of
+    /// P is 0), so every product skips the masked upper triangle. The heads run concurrently, each
+    /// with single-threaded BLAS and its own dK, dV, added per group at the end.
+    static func attention(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int, dOutput: Matrix,
+                          rowBlock: Int = attentionRowBlock) -> (dq: Matrix, dk: Matrix, dv: Matrix) {
         let tokens = q.rows, group = heads / keyValueHeads
         let scale = 1 / Float(headDim).squareRoot()
-        var dq = Matrix(rows: tokens, cols: q.cols), dk = Matrix(rows: tokens, cols: k.cols), dv = Matrix(rows: tokens, cols: v.cols)
-        var p = [Float](repeating: 0, count: tokens * tokens), dp = p
-        q.values.withUnsafeBufferPointer { qp in
-        k.values.withUnsafeBufferPointer { kp in
-        v.values.withUnsafeBufferPointer { vp in
-        dOutput.values.withUnsafeBufferPointer { op in
-        dq.values.withUnsafeMutableBufferPointer { dqp in
-        dk.values.withUnsafeMutableBufferPointer { dkp in
-        dv.values.withUnsafeMutableBufferPointer { dvp in
-        p.withUnsafeMutableBufferPointer { pp in
-        dp.withUnsafeMutableBufferPointer { dpp in
-            for head in 0..<heads {
-                let kvHead = head / group
-                let (qh, kh, vh) = (qp.baseAddress! + head * headDim, kp.baseAddress! + kvHead * headDim, vp.baseAddress! + kvHead * headDim)
-                let oh = op.baseAddress! + head * headDim
-                // P = causal softmax(Q Kᵀ / √d)
-                BLAS.gemm(m: tokens, n: tokens, k: headDim, alpha: scale, qh, lda: q.cols, kh, ldb: k.cols, transposeB: true,
-                          pp.baseAddress!, ldc: tokens)
-                Attention.causalSoftmax(pp, rows: tokens, keys: tokens, firstRow: 0)
-                // dV_g += Pᵀ dO_h
-                BLAS.gemm(m: tokens, n: headDim, k: tokens, pp.baseAddress!, lda: tokens, transposeA: true, oh, ldb: dOutput.cols,
-                          beta: 1, dvp.baseAddress! + kvHead * headDim, ldc: v.cols)
-                // dP = dO_h V_gᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)), in place in dp
-                BLAS.gemm(m: tokens, n: tokens, k: headDim, oh, lda: dOutput.cols, vh, ldb: v.cols, transposeB: true,
-                          dpp.baseAddress!, ldc: tokens)
-                for row in 0..<tokens {
-                    let (dRow, pRow, visible) = (dpp.baseAddress! + row * tokens, pp.baseAddress! + row * tokens, row + 1)
-                    var dot: Float = 0
-                    for col in 0..<visible { dot += dRow[col] * pRow[col] }
-                    for col in 0..<visible { dRow[col] = pRow[col] * (dRow[col] - dot) }
-                    (dRow + visible).update(repeating: 0, count: tokens - visible)
+        var dq = Matrix.uninitialized(rows: tokens, cols: q.cols)  // every head writes its columns of every row block
+        let perHead: [(dk: [Float], dv: [Float])] = BLASThreads.withSingleThreadedBLAS {
+            q.values.withUnsafeBufferPointer { qp in
+            k.values.withUnsafeBufferPointer { kp in
+            v.values.withUnsafeBufferPointer { vp in
+            dOutput.values.withUnsafeBufferPointer { op in
+            dq.values.withUnsafeMutableBufferPointer { dqp in
+                nonisolated(unsafe) let dqBase = dqp.baseAddress!
+                return Parallel.map(heads) { head in
+                    let kvHead = head / group
+                    let (qh, kh, vh) = (qp.baseAddress! + head * headDim, kp.baseAddress! + kvHead * headDim, vp.baseAddress! + kvHead * headDim)
+                    let (oh, dqh) = (op.baseAddress! + head * headDim, dqBase + head * headDim)
+                    var dk = [Float](repeating: 0, count: tokens * headDim), dv = dk
+                    let p = UnsafeMutablePointer<Float>.allocate(capacity: 2 * rowBlock * tokens)
+                    defer { p.deallocate() }
+                    let dp = p + rowBlock * tokens
+                    dk.withUnsafeMutableBufferPointer { dkp in
+                    dv.withUnsafeMutableBufferPointer { dvp in
+                        let (dkh, dvh) = (dkp.baseAddress!, dvp.baseAddress!)
+                        for first in stride(from: 0, to: tokens, by: rowBlock) {
+                            let rows = min(rowBlock, tokens - first), keys = first + rows
+                            let (qRows, oRows) = (qh + first * q.cols, oh + first * dOutput.cols)
+                            // P = causal softmax(Q Kᵀ / √d) for these rows, keys 0..<keys
+                            BLAS.gemm(m: rows, n: keys, k: headDim, alpha: scale, qRows, lda: q.cols, kh, ldb: k.cols, transposeB: true, p, ldc: keys)
+                            Attention.causalSoftmax(UnsafeMutableBufferPointer(start: p, count: rows * keys), rows: rows, keys: keys, firstRow: first)
+                            // dV_h[0..<keys] += Pᵀ dO_h[rows]
+                            BLAS.gemm(m: keys, n: headDim, k: rows, p, lda: keys, transposeA: true, oRows, ldb: dOutput.cols,
+                                      beta: 1, dvh, ldc: headDim)
+                            // dP = dO_h[rows] V_gᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) in place
+                            BLAS.gemm(m: rows, n: keys, k: headDim, oRows, lda: dOutput.cols, vh, ldb: v.cols, transposeB: true, dp, ldc: keys)
+                            for row in 0..<rows {
+                                let (dRow, pRow, visible) = (dp + row * keys, p + row * keys, first + row + 1)
+                                let dot = VectorMath.dot(dRow, pRow, count: visible)
+                                for col in 0..<visible { dRow[col] = pRow[col] * (dRow[col] - dot) }
+                                (dRow + visible).update(repeating: 0, count: keys - visible)
+                            }
+                            // dQ_h[rows] = dS K_g / √d;  dK_h[0..<keys] += dSᵀ Q_h[rows] / √d
+                            BLAS.gemm(m: rows, n: headDim, k: keys, alpha: scale, dp, lda: keys, kh, ldb: k.cols,
+                                      dqh + first * q.cols, ldc: q.cols)
+                            BLAS.gemm(m: keys, n: headDim, k: rows, alpha: scale, dp, lda: keys, transposeA: true, qRows, ldb: q.cols,
+                                      beta: 1, dkh, ldc: headDim)
+                        }
+                    }}
+                    return (dk, dv)
                 }
-                // dQ_h = dS K_g / √d;  dK_g += dSᵀ Q_h / √d
-                BLAS.gemm(m: tokens, n: headDim, k: tokens, alpha: scale, dpp.baseAddress!, lda: tokens, kh, ldb: k.cols,
-                          dqp.baseAddress! + head * headDim, ldc: q.cols)
-                BLAS.gemm(m: tokens, n: headDim, k: tokens, alpha: scale, dpp.baseAddress!, lda: tokens, transposeA: true,
-                          qh, ldb: q.cols, beta: 1, dkp.baseAddress! + kvHead * headDim, ldc: k.cols)
+            }}}}}
+        }
+        // Each key/value head's gradients: the sum over the query heads of its group.
+        var dk = Matrix(rows: tokens, cols: k.cols), dv = Matrix(rows: tokens, cols: v.cols)
+        for head in 0..<heads {
+            let column = (head / group) * headDim
+            for token in 0..<tokens {
+                for c in 0..<headDim {
+                    dk.values[token * k.cols + column + c] += perHead[head].dk[token * headDim + c]
+                    dv.values[token * v.cols + column + c] += perHead[head].dv[token * headDim + c]
+                }
             }
-        }}}}}}}}}
+        }
         return (dq, dk, dv)
     }
 }

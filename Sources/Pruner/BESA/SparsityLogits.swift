@@ -55,23 +55,51 @@ public struct SparsityLogits: Sendable, Equatable {
         }
     }
 
-    /// softmax(sigmoid(α_g)), or softmax(α_g).
-    public func probabilities(group: Int) -> [Double] {
-        let z = exponents(group: group)
+    /// softmax(z) for the exponents z of a group.
+    private static func softmax(_ z: [Double]) -> [Double] {
         let largest = z.max()!
         let e = z.map { exp($0 - largest) }
         let sum = e.reduce(0, +)
         return e.map { $0 / sum }
     }
 
+    /// softmax(sigmoid(α_g)), or softmax(α_g).
+    public func probabilities(group: Int) -> [Double] {
+        Self.softmax(exponents(group: group))
+    }
+
     /// ŝ_g = Σ_k p_k s_k.
     public func sparsity(group: Int) -> Double {
-        zip(probabilities(group: group), candidates).reduce(0) { $0 + $1.0 * $1.1 }
+        sparsity(probabilities: probabilities(group: group))
+    }
+
+    private func sparsity(probabilities p: [Double]) -> Double {
+        zip(p, candidates).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
     /// Entries of a row the hard mask prunes: floor(C_in · ŝ_g).
     public func hardPruneCount(group: Int) -> Int {
-        Int((Double(inputs) * sparsity(group: group)).rounded(.down))
+        hardPruneCount(sparsity: sparsity(group: group))
+    }
+
+    func hardPruneCount(sparsity: Double) -> Int {
+        Int((Double(inputs) * sparsity).rounded(.down))
+    }
+
+    /// Everything a training step reads from the logits, computed once per group: the exponents z,
+    /// p = softmax(z) and ŝ. The same values `probabilities`, `sparsity` and `gradient` compute.
+    public struct Snapshot: Sendable {
+        public let exponents: [[Double]]
+        public let probabilities: [[Double]]
+        public let sparsities: [Double]
+    }
+
+    public func snapshot() -> Snapshot {
+        let perGroup = Parallel.map(groups) { group in  // row-wise BESA has thousands of groups
+            let z = exponents(group: group), p = Self.softmax(z)
+            return (z, p, sparsity(probabilities: p))
+        }
+        return Snapshot(exponents: perGroup.map(\.0), probabilities: perGroup.map(\.1), sparsities: perGroup.map(\.2))
     }
 
     /// m_r = Σ_k p_k [r ≥ n_k] for every rank r of a row of `group`.
@@ -94,12 +122,31 @@ public struct SparsityLogits: Sendable, Equatable {
     /// the sigmoid (dα = dz ⊙ z (1 − z)).
     public func gradient(group: Int, maskGradientByRank: [Double], sparsityGradient: Double) -> [Double] {
         precondition(maskGradientByRank.count == inputs)
-        var suffix = [Double](repeating: 0, count: inputs + 1)
-        for rank in stride(from: inputs - 1, through: 0, by: -1) { suffix[rank] = suffix[rank + 1] + maskGradientByRank[rank] }
-        let p = probabilities(group: group)
-        let dp = (0..<candidateCount).map { suffix[pruneCounts[$0]] + sparsityGradient * candidates[$0] }
-        let mean = zip(p, dp).reduce(0) { $0 + $1.0 * $1.1 }
+        let sums = keptSums(count: inputs) { maskGradientByRank[$0] }
         let z = exponents(group: group)
+        return gradient(keptGradientSums: sums, exponents: z, probabilities: Self.softmax(z), sparsityGradient: sparsityGradient)
+    }
+
+    /// t_k = Σ_{r ≥ n_k} value(r) for every candidate k, in one pass down the ranks (n_k falls as k
+    /// rises), adding in the order of a suffix sum.
+    func keptSums(count: Int, _ value: (Int) -> Double) -> [Double] {
+        var sums = [Double](repeating: 0, count: candidateCount)
+        var running = 0.0, rank = count
+        for k in 0..<candidateCount {
+            while rank > pruneCounts[k] {
+                rank -= 1
+                running += value(rank)
+            }
+            sums[k] = running
+        }
+        return sums
+    }
+
+    /// dL/dα of one group from t_k (`keptSums` of its mask gradient by rank) and the group's
+    /// exponents and probabilities (a `Snapshot`'s).
+    func gradient(keptGradientSums t: [Double], exponents z: [Double], probabilities p: [Double], sparsityGradient: Double) -> [Double] {
+        let dp = (0..<candidateCount).map { t[$0] + sparsityGradient * candidates[$0] }
+        let mean = zip(p, dp).reduce(0) { $0 + $1.0 * $1.1 }
         return (0..<candidateCount).map { k in
             let dz = p[k] * (dp[k] - mean)
             return parameterisation == .sigmoidSoftmax ? dz * z[k] * (1 - z[k]) : dz
