@@ -81,8 +81,8 @@ public enum BESA {
         for _ in 0..<options.epochs {
             for (x, reference) in zip(inputs, references) {
                 let snapshots = layers.map { $0.logits.snapshot() }
-                let masked = Dictionary(uniqueKeysWithValues: zip(layers, snapshots).map { layer, snapshot in
-                    (layer.projection, layer.masked(pruneCounts: snapshot.sparsities.map(layer.logits.hardPruneCount(sparsity:))))
+                let masked = Dictionary(uniqueKeysWithValues: Parallel.map(layers.count) { index in
+                    (layers[index].projection, layers[index].masked(pruneCounts: snapshots[index].sparsities.map(layers[index].logits.hardPruneCount(sparsity:))))
                 })
                 let quantized = clippings.map { clippings in
                     Dictionary(uniqueKeysWithValues: zip(layers, clippings).map { ($0.projection, $1.quantize(masked[$0.projection]!)) })
@@ -207,21 +207,31 @@ struct RankedLayer {
     /// dL/dα (groups × K, flat) from dL/dM (C_out × C_in), the step's snapshot of the logits and
     /// dL/dŝ_g (the same for every group).
     func logitGradient(maskGradient: Matrix, snapshot: SparsityLogits.Snapshot, sparsityGradient: Double) -> [Double] {
-        guard logits.groups > 1 else {
-            let byRank = byRank(maskGradient, rows: 0..<weight.rows)
-            return logits.gradient(keptGradientSums: logits.keptSums(count: weight.cols) { byRank[$0] }, exponents: snapshot.exponents[0],
-                                   probabilities: snapshot.probabilities[0], sparsityGradient: sparsityGradient)
-        }
-        // Row-wise: every row is its own group, and the rows run on all cores.
-        let cols = weight.cols
-        return maskGradient.values.withUnsafeBufferPointer { dMask in
-            Parallel.map(weight.rows) { row in
-                let (gradients, ranked) = (dMask.baseAddress! + row * cols, order[row])
-                let sums = logits.keptSums(count: cols) { Double(gradients[Int(ranked[$0])]) }
-                return logits.gradient(keptGradientSums: sums, exponents: snapshot.exponents[row],
-                                       probabilities: snapshot.probabilities[row], sparsityGradient: sparsityGradient)
-            }.flatMap { $0 }
-        }
+        let (candidates, cols) = (logits.candidateCount, weight.cols)
+        var result = [Double](repeating: 0, count: logits.groups * candidates)
+        snapshot.exponents.withUnsafeBufferPointer { z in
+        snapshot.probabilities.withUnsafeBufferPointer { p in
+        result.withUnsafeMutableBufferPointer { result in
+            guard logits.groups > 1 else {
+                let byRank = byRank(maskGradient, rows: 0..<weight.rows)
+                logits.gradient(maskGradientByRank: { byRank[$0] }, exponents: z.baseAddress!, probabilities: p.baseAddress!,
+                                sparsityGradient: sparsityGradient, into: result.baseAddress!)
+                return
+            }
+            // Row-wise: every row is its own group, and the rows run on all cores.
+            maskGradient.values.withUnsafeBufferPointer { dMask in
+                nonisolated(unsafe) let (z, p, result, dMask) = (z.baseAddress!, p.baseAddress!, result.baseAddress!, dMask.baseAddress!)
+                Parallel.forEach(weight.rows) { row in
+                    let gradients = dMask + row * cols
+                    order[row].withUnsafeBufferPointer { ranked in
+                        logits.gradient(maskGradientByRank: { Double(gradients[Int(ranked[$0])]) },
+                                        exponents: z + row * candidates, probabilities: p + row * candidates,
+                                        sparsityGradient: sparsityGradient, into: result + row * candidates)
+                    }
+                }
+            }
+        }}}
+        return result
     }
 
     /// Σ over `rows` of the mask gradient, by rank within each row.

@@ -87,19 +87,29 @@ public struct SparsityLogits: Sendable, Equatable {
     }
 
     /// Everything a training step reads from the logits, computed once per group: the exponents z,
-    /// p = softmax(z) and ŝ. The same values `probabilities`, `sparsity` and `gradient` compute.
+    /// p = softmax(z) (both groups × K, row-major) and ŝ — the values `probabilities` and
+    /// `sparsity` compute, in flat arrays filled on all cores (row-wise BESA has thousands of groups).
     public struct Snapshot: Sendable {
-        public let exponents: [[Double]]
-        public let probabilities: [[Double]]
+        public let exponents: [Double]
+        public let probabilities: [Double]
         public let sparsities: [Double]
     }
 
     public func snapshot() -> Snapshot {
-        let perGroup = Parallel.map(groups) { group in  // row-wise BESA has thousands of groups
-            let z = exponents(group: group), p = Self.softmax(z)
-            return (z, p, sparsity(probabilities: p))
-        }
-        return Snapshot(exponents: perGroup.map(\.0), probabilities: perGroup.map(\.1), sparsities: perGroup.map(\.2))
+        let count = candidateCount
+        var z = [Double](repeating: 0, count: groups * count), p = z, sparsities = [Double](repeating: 0, count: groups)
+        z.withUnsafeMutableBufferPointer { z in
+        p.withUnsafeMutableBufferPointer { p in
+        sparsities.withUnsafeMutableBufferPointer { sparsities in
+            nonisolated(unsafe) let (z, p, sparsities) = (z.baseAddress!, p.baseAddress!, sparsities.baseAddress!)
+            Parallel.forEach(groups) { group in
+                let exponents = exponents(group: group), probabilities = Self.softmax(exponents)
+                (z + group * count).update(from: exponents, count: count)
+                (p + group * count).update(from: probabilities, count: count)
+                sparsities[group] = sparsity(probabilities: probabilities)
+            }
+        }}}
+        return Snapshot(exponents: z, probabilities: p, sparsities: sparsities)
     }
 
     /// m_r = Σ_k p_k [r ≥ n_k] for every rank r of a row of `group`.
@@ -122,34 +132,35 @@ public struct SparsityLogits: Sendable, Equatable {
     /// the sigmoid (dα = dz ⊙ z (1 − z)).
     public func gradient(group: Int, maskGradientByRank: [Double], sparsityGradient: Double) -> [Double] {
         precondition(maskGradientByRank.count == inputs)
-        let sums = keptSums(count: inputs) { maskGradientByRank[$0] }
-        let z = exponents(group: group)
-        return gradient(keptGradientSums: sums, exponents: z, probabilities: Self.softmax(z), sparsityGradient: sparsityGradient)
+        let z = exponents(group: group), p = Self.softmax(z)
+        var result = [Double](repeating: 0, count: candidateCount)
+        maskGradientByRank.withUnsafeBufferPointer { byRank in
+            result.withUnsafeMutableBufferPointer { result in
+                gradient(maskGradientByRank: { byRank[$0] }, exponents: z, probabilities: p, sparsityGradient: sparsityGradient,
+                         into: result.baseAddress!)
+            }
+        }
+        return result
     }
 
-    /// t_k = Σ_{r ≥ n_k} value(r) for every candidate k, in one pass down the ranks (n_k falls as k
-    /// rises), adding in the order of a suffix sum.
-    func keptSums(count: Int, _ value: (Int) -> Double) -> [Double] {
-        var sums = [Double](repeating: 0, count: candidateCount)
-        var running = 0.0, rank = count
-        for k in 0..<candidateCount {
+    /// The same for a group whose z and p are given (a `Snapshot`'s, at `exponents` and
+    /// `probabilities`), dL/dm of rank r as `maskGradientByRank(r)`, written to `result[0..<K]`.
+    /// The suffix sum is read in one pass down the ranks, as n_k falls while k rises.
+    @inline(__always)
+    func gradient(maskGradientByRank: (Int) -> Double, exponents z: UnsafePointer<Double>, probabilities p: UnsafePointer<Double>,
+                  sparsityGradient: Double, into result: UnsafeMutablePointer<Double>) {
+        var tail = 0.0, rank = inputs, mean = 0.0
+        for k in 0..<candidateCount {  // result[k] = dp_k first
             while rank > pruneCounts[k] {
                 rank -= 1
-                running += value(rank)
+                tail += maskGradientByRank(rank)
             }
-            sums[k] = running
+            result[k] = tail + sparsityGradient * candidates[k]
+            mean += p[k] * result[k]
         }
-        return sums
-    }
-
-    /// dL/dα of one group from t_k (`keptSums` of its mask gradient by rank) and the group's
-    /// exponents and probabilities (a `Snapshot`'s).
-    func gradient(keptGradientSums t: [Double], exponents z: [Double], probabilities p: [Double], sparsityGradient: Double) -> [Double] {
-        let dp = (0..<candidateCount).map { t[$0] + sparsityGradient * candidates[$0] }
-        let mean = zip(p, dp).reduce(0) { $0 + $1.0 * $1.1 }
-        return (0..<candidateCount).map { k in
-            let dz = p[k] * (dp[k] - mean)
-            return parameterisation == .sigmoidSoftmax ? dz * z[k] * (1 - z[k]) : dz
+        for k in 0..<candidateCount {
+            let dz = p[k] * (result[k] - mean)
+            result[k] = parameterisation == .sigmoidSoftmax ? dz * z[k] * (1 - z[k]) : dz
         }
     }
 }
