@@ -69,68 +69,82 @@ extension LayerGradients {
     /// Causal attention with grouped key/value heads, backward (BACKWARD.md):
     /// dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = dS K / √d, dK = dSᵀ Q / √d;
     /// the query heads that share a key/value head add their dK and dV. P is recomputed from Q and
-    /// K, one block of query rows at a time over the keys up to the block's last row (the rest of
-    /// P is 0), so every product skips the masked upper triangle. The heads run concurrently, each
-    /// with single-threaded BLAS and its own dK, dV, added per group at the end.
+    /// K. As in the forward pass, a tile is one key/value head's block of query rows with the
+    /// rows of all the heads of its group stacked, over the keys up to the block's last row (the
+    /// rest of P is 0): every product skips the masked upper triangle, and the group's sum over
+    /// heads happens inside the dK and dV products. Tiles run concurrently, longest first, each
+    /// with single-threaded BLAS and its own dK, dV over its keys, added in tile order at the end.
     static func attention(q: Matrix, k: Matrix, v: Matrix, heads: Int, keyValueHeads: Int, headDim: Int, dOutput: Matrix,
                           rowBlock: Int = attentionRowBlock) -> (dq: Matrix, dk: Matrix, dv: Matrix) {
         let tokens = q.rows, group = heads / keyValueHeads
         let scale = 1 / Float(headDim).squareRoot()
-        var dq = Matrix.uninitialized(rows: tokens, cols: q.cols)  // every head writes its columns of every row block
-        let perHead: [(dk: [Float], dv: [Float])] = BLASThreads.withSingleThreadedBLAS {
+        var dq = Matrix.uninitialized(rows: tokens, cols: q.cols)  // every tile writes its rows of its heads' columns
+        let tiles = stride(from: 0, to: tokens, by: rowBlock).reversed().flatMap { first in (0..<keyValueHeads).map { (kvHead: $0, first: first) } }
+        let partials: [(dk: [Float], dv: [Float])] = BLASThreads.withSingleThreadedBLAS {
             q.values.withUnsafeBufferPointer { qp in
             k.values.withUnsafeBufferPointer { kp in
             v.values.withUnsafeBufferPointer { vp in
             dOutput.values.withUnsafeBufferPointer { op in
             dq.values.withUnsafeMutableBufferPointer { dqp in
                 nonisolated(unsafe) let dqBase = dqp.baseAddress!
-                return Parallel.map(heads) { head in
-                    let kvHead = head / group
-                    let (qh, kh, vh) = (qp.baseAddress! + head * headDim, kp.baseAddress! + kvHead * headDim, vp.baseAddress! + kvHead * headDim)
-                    let (oh, dqh) = (op.baseAddress! + head * headDim, dqBase + head * headDim)
-                    var dk = [Float](repeating: 0, count: tokens * headDim), dv = dk
-                    let p = UnsafeMutablePointer<Float>.allocate(capacity: 2 * rowBlock * tokens)
-                    defer { p.deallocate() }
-                    let dp = p + rowBlock * tokens
+                return Parallel.map(tiles.count) { index in
+                    let (kvHead, first) = tiles[index]
+                    let rows = min(rowBlock, tokens - first), keys = first + rows, stackedRows = group * rows
+                    let (kg, vg) = (kp.baseAddress! + kvHead * headDim, vp.baseAddress! + kvHead * headDim)
+                    // Stacked row g·rows + r: query head kvHead·group + g, token first + r.
+                    let work = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * (3 * headDim + 2 * keys))
+                    defer { work.deallocate() }
+                    let (qs, os, dqs) = (work, work + stackedRows * headDim, work + 2 * stackedRows * headDim)
+                    let p = work + 3 * stackedRows * headDim, dp = p + stackedRows * keys
+                    for g in 0..<group {
+                        let column = (kvHead * group + g) * headDim
+                        for r in 0..<rows {
+                            (qs + (g * rows + r) * headDim).update(from: qp.baseAddress! + (first + r) * q.cols + column, count: headDim)
+                            (os + (g * rows + r) * headDim).update(from: op.baseAddress! + (first + r) * dOutput.cols + column, count: headDim)
+                        }
+                    }
+                    var dk = [Float](repeating: 0, count: keys * headDim), dv = dk
                     dk.withUnsafeMutableBufferPointer { dkp in
                     dv.withUnsafeMutableBufferPointer { dvp in
-                        let (dkh, dvh) = (dkp.baseAddress!, dvp.baseAddress!)
-                        for first in stride(from: 0, to: tokens, by: rowBlock) {
-                            let rows = min(rowBlock, tokens - first), keys = first + rows
-                            let (qRows, oRows) = (qh + first * q.cols, oh + first * dOutput.cols)
-                            // P = causal softmax(Q Kᵀ / √d) for these rows, keys 0..<keys
-                            BLAS.gemm(m: rows, n: keys, k: headDim, alpha: scale, qRows, lda: q.cols, kh, ldb: k.cols, transposeB: true, p, ldc: keys)
-                            Attention.causalSoftmax(UnsafeMutableBufferPointer(start: p, count: rows * keys), rows: rows, keys: keys, firstRow: first)
-                            // dV_h[0..<keys] += Pᵀ dO_h[rows]
-                            BLAS.gemm(m: keys, n: headDim, k: rows, p, lda: keys, transposeA: true, oRows, ldb: dOutput.cols,
-                                      beta: 1, dvh, ldc: headDim)
-                            // dP = dO_h[rows] V_gᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) in place
-                            BLAS.gemm(m: rows, n: keys, k: headDim, oRows, lda: dOutput.cols, vh, ldb: v.cols, transposeB: true, dp, ldc: keys)
-                            for row in 0..<rows {
-                                let (dRow, pRow, visible) = (dp + row * keys, p + row * keys, first + row + 1)
-                                let dot = VectorMath.dot(dRow, pRow, count: visible)
-                                for col in 0..<visible { dRow[col] = pRow[col] * (dRow[col] - dot) }
-                                (dRow + visible).update(repeating: 0, count: keys - visible)
-                            }
-                            // dQ_h[rows] = dS K_g / √d;  dK_h[0..<keys] += dSᵀ Q_h[rows] / √d
-                            BLAS.gemm(m: rows, n: headDim, k: keys, alpha: scale, dp, lda: keys, kh, ldb: k.cols,
-                                      dqh + first * q.cols, ldc: q.cols)
-                            BLAS.gemm(m: keys, n: headDim, k: rows, alpha: scale, dp, lda: keys, transposeA: true, qRows, ldb: q.cols,
-                                      beta: 1, dkh, ldc: headDim)
+                        // P = causal softmax(Q Kᵀ / √d), each head's rows in turn
+                        BLAS.gemm(m: stackedRows, n: keys, k: headDim, alpha: scale, qs, lda: headDim, kg, ldb: k.cols, transposeB: true, p, ldc: keys)
+                        for g in 0..<group {
+                            Attention.causalSoftmax(UnsafeMutableBufferPointer(start: p + g * rows * keys, count: rows * keys),
+                                                    rows: rows, keys: keys, firstRow: first)
                         }
+                        // dV_g[0..<keys] = Pᵀ dO (the group's heads summed by the product)
+                        BLAS.gemm(m: keys, n: headDim, k: stackedRows, p, lda: keys, transposeA: true, os, ldb: headDim, dvp.baseAddress!, ldc: headDim)
+                        // dP = dO V_gᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) in place
+                        BLAS.gemm(m: stackedRows, n: keys, k: headDim, os, lda: headDim, vg, ldb: v.cols, transposeB: true, dp, ldc: keys)
+                        for row in 0..<stackedRows {
+                            let (dRow, pRow, visible) = (dp + row * keys, p + row * keys, first + row % rows + 1)
+                            let dot = VectorMath.dot(dRow, pRow, count: visible)
+                            for col in 0..<visible { dRow[col] = pRow[col] * (dRow[col] - dot) }
+                            (dRow + visible).update(repeating: 0, count: keys - visible)
+                        }
+                        // dQ = dS K_g / √d (scattered back to the heads' columns);  dK_g[0..<keys] = dSᵀ Q / √d
+                        BLAS.gemm(m: stackedRows, n: headDim, k: keys, alpha: scale, dp, lda: keys, kg, ldb: k.cols, dqs, ldc: headDim)
+                        BLAS.gemm(m: keys, n: headDim, k: stackedRows, alpha: scale, dp, lda: keys, transposeA: true, qs, ldb: headDim,
+                                  dkp.baseAddress!, ldc: headDim)
                     }}
+                    for g in 0..<group {
+                        let column = (kvHead * group + g) * headDim
+                        for r in 0..<rows {
+                            (dqBase + (first + r) * q.cols + column).update(from: dqs + (g * rows + r) * headDim, count: headDim)
+                        }
+                    }
                     return (dk, dv)
                 }
             }}}}}
         }
-        // Each key/value head's gradients: the sum over the query heads of its group.
+        // Each key/value head's gradients: its tiles' sums, added in tile order.
         var dk = Matrix(rows: tokens, cols: k.cols), dv = Matrix(rows: tokens, cols: v.cols)
-        for head in 0..<heads {
-            let column = (head / group) * headDim
-            for token in 0..<tokens {
+        for (index, tile) in tiles.enumerated() {
+            let column = tile.kvHead * headDim, keys = partials[index].dk.count / headDim
+            for token in 0..<keys {
                 for c in 0..<headDim {
-                    dk.values[token * k.cols + column + c] += perHead[head].dk[token * headDim + c]
-                    dv.values[token * v.cols + column + c] += perHead[head].dv[token * headDim + c]
+                    dk.values[token * k.cols + column + c] += partials[index].dk[token * headDim + c]
+                    dv.values[token * v.cols + column + c] += partials[index].dv[token * headDim + c]
                 }
             }
         }
