@@ -46,35 +46,47 @@ public struct SparsityLogits: Sendable, Equatable {
         pruneCounts = candidates.map { Int((Double(inputs) * $0).rounded(.down)) }
     }
 
-    /// The values the softmax exponentiates: sigmoid(α_g) or α_g itself.
-    private func exponents(group: Int) -> [Double] {
-        let logits = alpha[group * candidateCount..<(group + 1) * candidateCount]
-        switch parameterisation {
-        case .sigmoidSoftmax: return logits.map { 1 / (1 + exp(-$0)) }
-        case .softmax: return Array(logits)
+    /// One group's exponents z (sigmoid(α_g), or α_g itself) and p = softmax(z), written to
+    /// `z[0..<K]` and `p[0..<K]`; returns ŝ_g = Σ_k p_k s_k. Every reader of the logits goes
+    /// through here, so a step's snapshot and the single-group functions agree to the bit.
+    private func distribution(group: Int, exponents z: UnsafeMutablePointer<Double>, probabilities p: UnsafeMutablePointer<Double>) -> Double {
+        let count = candidateCount
+        alpha.withUnsafeBufferPointer { alpha in
+            let logits = alpha.baseAddress! + group * count
+            for k in 0..<count { z[k] = parameterisation == .sigmoidSoftmax ? 1 / (1 + exp(-logits[k])) : logits[k] }
         }
+        var largest = z[0]
+        for k in 1..<count { largest = max(largest, z[k]) }
+        var sum = 0.0
+        for k in 0..<count {
+            p[k] = exp(z[k] - largest)
+            sum += p[k]
+        }
+        var sparsity = 0.0
+        for k in 0..<count {
+            p[k] /= sum
+            sparsity += p[k] * candidates[k]
+        }
+        return sparsity
     }
 
-    /// softmax(z) for the exponents z of a group.
-    private static func softmax(_ z: [Double]) -> [Double] {
-        let largest = z.max()!
-        let e = z.map { exp($0 - largest) }
-        let sum = e.reduce(0, +)
-        return e.map { $0 / sum }
+    /// z, p and ŝ of one group, as new arrays.
+    private func distribution(group: Int) -> (exponents: [Double], probabilities: [Double], sparsity: Double) {
+        var z = [Double](repeating: 0, count: candidateCount), p = z
+        let sparsity = z.withUnsafeMutableBufferPointer { z in
+            p.withUnsafeMutableBufferPointer { distribution(group: group, exponents: z.baseAddress!, probabilities: $0.baseAddress!) }
+        }
+        return (z, p, sparsity)
     }
 
     /// softmax(sigmoid(α_g)), or softmax(α_g).
     public func probabilities(group: Int) -> [Double] {
-        Self.softmax(exponents(group: group))
+        distribution(group: group).probabilities
     }
 
     /// ŝ_g = Σ_k p_k s_k.
     public func sparsity(group: Int) -> Double {
-        sparsity(probabilities: probabilities(group: group))
-    }
-
-    private func sparsity(probabilities p: [Double]) -> Double {
-        zip(p, candidates).reduce(0) { $0 + $1.0 * $1.1 }
+        distribution(group: group).sparsity
     }
 
     /// Entries of a row the hard mask prunes: floor(C_in · ŝ_g).
@@ -103,10 +115,7 @@ public struct SparsityLogits: Sendable, Equatable {
         sparsities.withUnsafeMutableBufferPointer { sparsities in
             nonisolated(unsafe) let (z, p, sparsities) = (z.baseAddress!, p.baseAddress!, sparsities.baseAddress!)
             Parallel.forEach(groups) { group in
-                let exponents = exponents(group: group), probabilities = Self.softmax(exponents)
-                (z + group * count).update(from: exponents, count: count)
-                (p + group * count).update(from: probabilities, count: count)
-                sparsities[group] = sparsity(probabilities: probabilities)
+                sparsities[group] = distribution(group: group, exponents: z + group * count, probabilities: p + group * count)
             }
         }}}
         return Snapshot(exponents: z, probabilities: p, sparsities: sparsities)
@@ -132,7 +141,7 @@ public struct SparsityLogits: Sendable, Equatable {
     /// the sigmoid (dα = dz ⊙ z (1 − z)).
     public func gradient(group: Int, maskGradientByRank: [Double], sparsityGradient: Double) -> [Double] {
         precondition(maskGradientByRank.count == inputs)
-        let z = exponents(group: group), p = Self.softmax(z)
+        let (z, p, _) = distribution(group: group)
         var result = [Double](repeating: 0, count: candidateCount)
         maskGradientByRank.withUnsafeBufferPointer { byRank in
             result.withUnsafeMutableBufferPointer { result in
