@@ -82,7 +82,8 @@ public enum BESA {
             for (x, reference) in zip(inputs, references) {
                 let snapshots = layers.map { $0.logits.snapshot() }
                 let masked = Dictionary(uniqueKeysWithValues: Parallel.map(layers.count) { index in
-                    (layers[index].projection, layers[index].masked(pruneCounts: snapshots[index].sparsities.map(layers[index].logits.hardPruneCount(sparsity:))))
+                    let layer = layers[index], counts = snapshots[index].sparsities.map(layer.logits.hardPruneCount(sparsity:))
+                    return (layer.projection, layer.masked(pruneCounts: counts))
                 })
                 let quantized = clippings.map { clippings in
                     Dictionary(uniqueKeysWithValues: zip(layers, clippings).map { ($0.projection, $1.quantize(masked[$0.projection]!)) })
@@ -184,24 +185,25 @@ struct RankedLayer {
 
     /// The hard mask as 0/1 floats: row r prunes the `pruneCounts[group]` lowest-ranked weights of its group.
     func hardMask(pruneCounts counts: [Int]) -> Matrix {
-        var mask = Matrix(rows: weight.rows, cols: weight.cols, repeating: 1)
-        for row in 0..<weight.rows {
-            for rank in 0..<counts[group(ofRow: row)] { mask[row, Int(order[row][rank])] = 0 }
-        }
-        return mask
+        zeroingLowestRanked(of: Matrix(rows: weight.rows, cols: weight.cols, repeating: 1), pruneCounts: counts)
     }
 
-    /// W ⊙ `hardMask(pruneCounts:)`, without the mask.
+    /// W ⊙ `hardMask(pruneCounts:)`, without making the mask.
     func masked(pruneCounts counts: [Int]) -> Matrix {
-        var masked = weight
+        zeroingLowestRanked(of: weight, pruneCounts: counts)
+    }
+
+    /// `matrix` (shaped like the weight) with the `pruneCounts[group]` lowest-ranked entries of each row set to 0.
+    private func zeroingLowestRanked(of matrix: Matrix, pruneCounts counts: [Int]) -> Matrix {
+        var result = matrix
         let cols = weight.cols
-        masked.values.withUnsafeMutableBufferPointer { values in
+        result.values.withUnsafeMutableBufferPointer { values in
             for row in 0..<weight.rows {
                 let ranked = order[row], base = values.baseAddress! + row * cols
                 for rank in 0..<counts[group(ofRow: row)] { base[Int(ranked[rank])] = 0 }
             }
         }
-        return masked
+        return result
     }
 
     /// dL/dα (groups × K, flat) from dL/dM (C_out × C_in), the step's snapshot of the logits and

@@ -162,11 +162,12 @@ public struct LlamaModel: Sendable {
 
     /// Row t of `normed` (final-normed hidden states) scored against targets[t]: the log-softmax of
     /// its logits there, and whether that is the (first) largest logit. The head is applied `chunk`
-    /// rows at a time into one reused buffer: 128 × 49,152 logits are 25 MB, under glibc's mmap
-    /// threshold, where a whole 2048-token window's would be 400 MB of fresh pages.
+    /// rows at a time into one reused buffer: 128 × 49,152 logits (SmolLM2) are 25 MB, under the
+    /// 32 MB below which glibc keeps them in the heap, where a whole 2048-token window's would be
+    /// 400 MB of fresh pages.
     func score(_ normed: Matrix, targets: ArraySlice<Int32>, chunk: Int = 128) -> [(logLikelihood: Double, isGreedy: Bool)] {
         precondition(normed.rows == targets.count, "\(normed.rows) rows for \(targets.count) targets")
-        let hidden = config.hiddenSize, vocabulary = config.vocabularySize
+        let hidden = config.hiddenSize, vocabulary = weights.head.rows
         let targets = Array(targets)
         var scored: [(logLikelihood: Double, isGreedy: Bool)] = []
         scored.reserveCapacity(targets.count)
