@@ -19,6 +19,12 @@ import Traces
         #expect(message.split(separator: "\n").count <= 3)
     }
 
+    /// Checked before the model loads, so this needs no model.
+    @Test func benchPruneRejectsAnUnknownMethod() throws {
+        try Self.expectOneLineError(["bench", "prune", "--method", "wanda", "--method", "obs"],
+                                    contains: "--method obs: not one of magnitude, wanda, sparsegpt, besa, besa+lstsq")
+    }
+
     @Test func badModelFiles() throws {
         let folder = try TemporaryDirectory()
         try Data("GGUF\u{3}\0\0\0".utf8).write(to: URL(fileURLWithPath: folder.file("cut.gguf")))

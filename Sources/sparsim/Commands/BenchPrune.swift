@@ -21,6 +21,19 @@ struct BenchPrune: ParsableCommand {
     @Option(help: "Calibration windows.")
     var samples: Int = 16
 
+    @Option(name: .customLong("method"),
+            help: "A method to time, repeatable: \(Self.methodNames.joined(separator: ", ")) (default: all of them, in that order).")
+    var methods: [String] = []
+
+    /// Every method as the papers define it, then BESA as `prune` runs it by default.
+    static let methodNames = PruningMethod.allCases.filter { $0 != .rtn }.map(\.rawValue) + ["besa+lstsq"]
+
+    func validate() throws {
+        if let unknown = methods.first(where: { !Self.methodNames.contains($0) }) {
+            throw ValidationError("--method \(unknown): not one of \(Self.methodNames.joined(separator: ", "))")
+        }
+    }
+
     @Option(help: "Calibration window length.")
     var seqlen: Int = 512
 
@@ -35,18 +48,22 @@ struct BenchPrune: ParsableCommand {
         for block in 0..<loaded.model.config.layers { inputs = inputs.map { loaded.model.block(block, $0) } }
         let forward = Date().timeIntervalSince(start)
         print(String(format: "one forward pass (30 blocks): %7.1f s", forward))
-        // Every method as the papers define it, then BESA as `prune` runs it by default.
-        var pruners = PruningMethod.allCases.filter { $0 != .rtn }.map { ($0.rawValue, BlockwisePruner(method: $0, sparsity: 0.5, pattern: .unstructured)) }
-        var besaWithUpdate = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
-        besaWithUpdate.weightUpdate = .lstsq
-        pruners.append(("besa+lstsq", besaWithUpdate))
+        let pruners = Self.methodNames.filter { methods.isEmpty || methods.contains($0) }.map { name in
+            let method = name == "besa+lstsq" ? PruningMethod.besa : PruningMethod(rawValue: name)!
+            var pruner = BlockwisePruner(method: method, sparsity: 0.5, pattern: .unstructured)
+            if name == "besa+lstsq" { pruner.weightUpdate = .lstsq }
+            return (name, pruner)
+        }
+        var wandaSeconds: Double?  // the methods timed after Wanda also show their ratio to it
         for (name, pruner) in pruners {
             var model = loaded.model
             start = Date()
             try pruner.prune(&model, calibration: calibration) { _ in }
             let seconds = Date().timeIntervalSince(start)
             print(name.padding(toLength: 10, withPad: " ", startingAt: 0)
-                + String(format: " prune: %7.1f s = %.2f× one forward pass", seconds, seconds / forward))
+                + String(format: " prune: %7.1f s = %.2f× one forward pass", seconds, seconds / forward)
+                + (wandaSeconds.map { String(format: " = %.2f× Wanda", seconds / $0) } ?? ""))
+            if name == PruningMethod.wanda.rawValue { wandaSeconds = seconds }
         }
     }
 }
