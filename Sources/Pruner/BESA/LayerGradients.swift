@@ -79,7 +79,7 @@ extension LayerGradients {
         let tokens = q.rows, group = heads / keyValueHeads
         let scale = 1 / Float(headDim).squareRoot()
         var dq = Matrix.uninitialized(rows: tokens, cols: q.cols)  // every tile writes its rows of its heads' columns
-        let tiles = stride(from: 0, to: tokens, by: rowBlock).reversed().flatMap { first in (0..<keyValueHeads).map { (kvHead: $0, first: first) } }
+        let tiles = Attention.groupTiles(tokens: tokens, keyValueHeads: keyValueHeads, rowBlock: rowBlock)
         let partials: [(dk: [Float], dv: [Float])] = BLASThreads.withSingleThreadedBLAS {
             q.values.withUnsafeBufferPointer { qp in
             k.values.withUnsafeBufferPointer { kp in
@@ -89,20 +89,16 @@ extension LayerGradients {
                 nonisolated(unsafe) let dqBase = dqp.baseAddress!
                 return Parallel.map(tiles.count) { index in
                     let (kvHead, first) = tiles[index]
-                    let rows = min(rowBlock, tokens - first), keys = first + rows, stackedRows = group * rows
+                    let rows = min(rowBlock, tokens - first), keys = first + rows
+                    let stack = Attention.GroupRows(kvHead: kvHead, group: group, first: first, rows: rows, headDim: headDim)
+                    let stackedRows = stack.count
                     let (kg, vg) = (kp.baseAddress! + kvHead * headDim, vp.baseAddress! + kvHead * headDim)
-                    // Stacked row g·rows + r: query head kvHead·group + g, token first + r.
                     let work = UnsafeMutablePointer<Float>.allocate(capacity: stackedRows * (3 * headDim + 2 * keys))
                     defer { work.deallocate() }
                     let (qs, os, dqs) = (work, work + stackedRows * headDim, work + 2 * stackedRows * headDim)
                     let p = work + 3 * stackedRows * headDim, dp = p + stackedRows * keys
-                    for g in 0..<group {
-                        let column = (kvHead * group + g) * headDim
-                        for r in 0..<rows {
-                            (qs + (g * rows + r) * headDim).update(from: qp.baseAddress! + (first + r) * q.cols + column, count: headDim)
-                            (os + (g * rows + r) * headDim).update(from: op.baseAddress! + (first + r) * dOutput.cols + column, count: headDim)
-                        }
-                    }
+                    stack.gather(qp.baseAddress!, rowStride: q.cols, into: qs)
+                    stack.gather(op.baseAddress!, rowStride: dOutput.cols, into: os)
                     var dk = [Float](repeating: 0, count: keys * headDim), dv = dk
                     dk.withUnsafeMutableBufferPointer { dkp in
                     dv.withUnsafeMutableBufferPointer { dvp in
@@ -127,12 +123,7 @@ extension LayerGradients {
                         BLAS.gemm(m: keys, n: headDim, k: stackedRows, alpha: scale, dp, lda: keys, transposeA: true, qs, ldb: headDim,
                                   dkp.baseAddress!, ldc: headDim)
                     }}
-                    for g in 0..<group {
-                        let column = (kvHead * group + g) * headDim
-                        for r in 0..<rows {
-                            (dqBase + (first + r) * q.cols + column).update(from: dqs + (g * rows + r) * headDim, count: headDim)
-                        }
-                    }
+                    stack.scatter(dqs, into: dqBase, rowStride: q.cols)
                     return (dk, dv)
                 }
             }}}}}

@@ -143,7 +143,7 @@ public enum Attention {
         // Tiles are handed out longest first (the last row blocks see the most keys) to whichever
         // core is free, each with single-threaded BLAS: the softmax between its two products would
         // otherwise leave OpenBLAS's threads spinning.
-        let tiles = stride(from: 0, to: tokens, by: rowBlock).reversed().flatMap { first in (0..<keyValueHeads).map { (kvHead: $0, first: first) } }
+        let tiles = groupTiles(tokens: tokens, keyValueHeads: keyValueHeads, rowBlock: rowBlock)
         BLASThreads.withSingleThreadedBLAS {
             q.values.withUnsafeBufferPointer { qp in
                 k.values.withUnsafeBufferPointer { kp in
@@ -153,17 +153,13 @@ public enum Attention {
                             DispatchQueue.concurrentPerform(iterations: tiles.count) { index in
                                 let (kvHead, first) = tiles[index]
                                 let rows = min(rowBlock, tokens - first), keys = queryStart + first + rows
-                                let stackedRows = group * rows  // row g·rows + r: query head kvHead·group + g, token first + r
+                                let stack = GroupRows(kvHead: kvHead, group: group, first: first, rows: rows, headDim: headDim)
+                                let stackedRows = stack.count
                                 let work = UnsafeMutableBufferPointer<Float>.allocate(capacity: stackedRows * (2 * headDim + keys + 1))
                                 defer { work.deallocate() }
                                 let stackedQ = work.baseAddress!, stackedO = stackedQ + stackedRows * headDim
                                 let scores = stackedO + stackedRows * headDim, inverseSums = scores + stackedRows * keys
-                                for g in 0..<group {
-                                    for r in 0..<rows {
-                                        (stackedQ + (g * rows + r) * headDim).update(from: qb + (first + r) * qWidth + (kvHead * group + g) * headDim,
-                                                                                     count: headDim)
-                                    }
-                                }
+                                stack.gather(qb, rowStride: qWidth, into: stackedQ)
                                 // S = Q K_gᵀ / sqrt(d) over the keys up to the block's last row
                                 BLAS.gemm(m: stackedRows, n: keys, k: headDim, alpha: scale, stackedQ, lda: headDim,
                                           kb + kvHead * headDim, ldb: kWidth, transposeB: true, scores, ldc: keys)
@@ -177,13 +173,8 @@ public enum Attention {
                                 }
                                 BLAS.gemm(m: stackedRows, n: headDim, k: keys, scores, lda: keys,
                                           vb + kvHead * headDim, ldb: vWidth, stackedO, ldc: headDim)
-                                for g in 0..<group {
-                                    for r in 0..<rows {
-                                        let target = ob + (first + r) * width + (kvHead * group + g) * headDim
-                                        let source = stackedO + (g * rows + r) * headDim, factor = inverseSums[g * rows + r]
-                                        for c in 0..<headDim { target[c] = source[c] * factor }
-                                    }
-                                }
+                                for row in 0..<stackedRows { VectorMath.scale(stackedO + row * headDim, count: headDim, by: inverseSums[row]) }
+                                stack.scatter(stackedO, into: ob, rowStride: width)
                             }
                         }
                     }
@@ -191,6 +182,37 @@ public enum Attention {
             }
         }
         return output
+    }
+
+    /// The tiles of the forward and backward passes: (key/value head, first row of a block of
+    /// `rowBlock` query rows), the blocks that see the most keys first.
+    static func groupTiles(tokens: Int, keyValueHeads: Int, rowBlock: Int) -> [(kvHead: Int, first: Int)] {
+        stride(from: 0, to: tokens, by: rowBlock).reversed().flatMap { first in (0..<keyValueHeads).map { (kvHead: $0, first: first) } }
+    }
+
+    /// Rows first..<first+rows of the query heads that share key/value head `kvHead`, stacked: row
+    /// g·rows + r of the stack is query head kvHead·group + g at token first + r, headDim wide.
+    struct GroupRows {
+        let kvHead: Int, group: Int, first: Int, rows: Int, headDim: Int
+
+        var count: Int { group * rows }
+
+        /// Copies these rows out of a tokens × heads·headDim matrix into a contiguous stack.
+        func gather(_ matrix: UnsafePointer<Float>, rowStride: Int, into stack: UnsafeMutablePointer<Float>) {
+            forEachRow(rowStride: rowStride) { stacked, offset in (stack + stacked).update(from: matrix + offset, count: headDim) }
+        }
+
+        /// Copies a stack back to its rows of a tokens × heads·headDim matrix.
+        func scatter(_ stack: UnsafePointer<Float>, into matrix: UnsafeMutablePointer<Float>, rowStride: Int) {
+            forEachRow(rowStride: rowStride) { stacked, offset in (matrix + offset).update(from: stack + stacked, count: headDim) }
+        }
+
+        /// (offset in the stack, offset in the matrix) of every row.
+        private func forEachRow(rowStride: Int, _ body: (Int, Int) -> Void) {
+            for g in 0..<group {
+                for r in 0..<rows { body((g * rows + r) * headDim, (first + r) * rowStride + (kvHead * group + g) * headDim) }
+            }
+        }
     }
 
     /// Multiply-adds ×2 of `forward` for `tokens` queries after `queryStart` cached positions: the
