@@ -90,7 +90,7 @@ import Traces
         let model = LlamaModel(weights: LlamaWeights(config: config, embedding: Matrix(rows: 10, cols: Self.hidden), blocks: [block],
                                                      finalNorm: [Float](repeating: 1, count: Self.hidden), outputHead: nil,
                                                      rotaryLayout: .halfSplit))
-        let result = BlockGradient(model: model, block: 0).backward(
+        let result = BlockGradient(model: model, block: block).backward(
             x: Matrix(rows: Self.tokens, cols: Self.hidden, values: x.map(Float.init)),
             weights: block.linears, masks: Dictionary(uniqueKeysWithValues: Projection.allCases.map { ($0, floatMatrix($0, masks[$0]!)) }),
             dy: Matrix(rows: Self.tokens, cols: Self.hidden, values: c.map(Float.init)))

@@ -132,8 +132,17 @@ struct ExportTests {
         }
         try SafetensorsFile.write([("model.embed_tokens.weight", [300, 8], [Float](repeating: 0, count: 2400))],
                                   to: directory + "/model.safetensors")
+        #expect(throws: ModelError(path: directory, message: "missing tensor 'model.norm.weight'")) { try ModelLoader.load(directory) }
+        try SafetensorsFile.write([("model.embed_tokens.weight", [300, 8], [Float](repeating: 0, count: 2400)),
+                                   ("model.norm.weight", [8], [Float](repeating: 1, count: 8)),
+                                   ("lm_head.weight", [300, 8], [Float](repeating: 0, count: 2400))], to: directory + "/model.safetensors")
+        #expect(throws: ModelError(path: directory + "/tokenizer.json", message: "no such file")) { try ModelLoader.load(directory) }
+        // Blocks are read when asked for (after the tokenizer), each tensor checked as it is.
+        let (config, family) = try HuggingFaceModel.readConfig(directory)
+        let blocks = SafetensorsBlocks(tensors: SafetensorsTensors(directory: directory, files: try HuggingFaceModel.safetensorFiles(directory)),
+                                       config: config, family: family)
         #expect(throws: ModelError(path: directory, message: "missing tensor 'model.layers.0.self_attn.q_proj.weight'")) {
-            try ModelLoader.load(directory)
+            try blocks.load(0)
         }
     }
 }

@@ -183,8 +183,8 @@ import Traces
             return zip(reference.values, approximation.values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
         }
         let sparse = try SparseGPT.prune(weight, hessian: stats.hessian, sparsity: 0.5, pattern: .unstructured)
-        let wanda = BlockwisePruner.masked(weight, Wanda.prune(weight, inputNorms: stats.meanSquaredNorms, sparsity: 0.5, pattern: .unstructured))
-        let magnitude = BlockwisePruner.masked(weight, Magnitude.prune(weight, sparsity: 0.5, pattern: .unstructured))
+        let wanda = weight.zeroingPruned(by: Wanda.prune(weight, inputNorms: stats.meanSquaredNorms, sparsity: 0.5, pattern: .unstructured))
+        let magnitude = weight.zeroingPruned(by: Magnitude.prune(weight, sparsity: 0.5, pattern: .unstructured))
         let (e1, e2, e3) = (error(sparse.weight), error(wanda), error(magnitude))
         #expect(e1 < e2, "SparseGPT \(e1) vs Wanda \(e2)")
         #expect(e1 < e3, "SparseGPT \(e1) vs magnitude \(e3)")

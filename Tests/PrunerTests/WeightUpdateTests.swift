@@ -100,7 +100,7 @@ import Traces
         #expect(sweep.mask == mask, "a fixed mask stays fixed")
         let (eL, eS, eM) = (Self.dampedError(lstsq, weight, h, lambda: lambda),
                             Self.dampedError(sweep.weight, weight, h, lambda: lambda),
-                            Self.dampedError(BlockwisePruner.masked(weight, mask), weight, h, lambda: lambda))
+                            Self.dampedError(weight.zeroingPruned(by: mask), weight, h, lambda: lambda))
         #expect(eL < eS && eS < eM, "least squares \(eL), SparseGPT sweep \(eS), mask alone \(eM)")
         // A minimum: moving any kept weight either way costs error.
         for (i, j) in [(0, 1), (5, 30), (15, 63)] where mask[i, j] {

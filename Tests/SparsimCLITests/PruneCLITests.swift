@@ -7,28 +7,29 @@ import Traces
 /// `sparsim prune` end to end, on a tiny random model written as a Hugging Face directory (the
 /// shipped model would take minutes in a debug build; README's experiments run it in release).
 @Suite struct PruneCLITests {
-    /// 2 blocks, hidden 32, GQA 4/2 heads, a byte-level vocabulary of 256 bytes and 4 merges.
-    static func writeTinyModel(to directory: String) throws {
+    /// 2 blocks, hidden 32, GQA 4/2 heads, a byte-level vocabulary of 256 bytes and 4 merges (other
+    /// sizes on request).
+    static func writeTinyModel(to directory: String, layers: Int = 2, hidden: Int = 32, intermediate: Int = 48) throws {
         let bytes = ByteLevelBPE.byteToCharacter.map(String.init)
         let merges = ["t h", "th e", "Ġ th", "Ġth e"]
         let vocabulary = bytes + ["th", "the", "Ġth", "Ġthe"]
         let tokenizer = try ByteLevelBPE(vocabulary: vocabulary, merges: merges, path: "tiny")
-        let config = LlamaConfig(hiddenSize: 32, intermediateSize: 48, layers: 2, heads: 4, keyValueHeads: 2,
+        let config = LlamaConfig(hiddenSize: hidden, intermediateSize: intermediate, layers: layers, heads: 4, keyValueHeads: 2,
                                  vocabularySize: vocabulary.count, ropeTheta: 10_000, rmsNormEpsilon: 1e-5, maxPositions: 128,
                                  tiedEmbeddings: true)
         var generator = SeededGenerator(seed: 11)
         func random(_ rows: Int, _ cols: Int) -> Matrix {
             Matrix(rows: rows, cols: cols, values: (0..<rows * cols).map { _ in Float(generator.nextUnit() * 0.4 - 0.2) })
         }
-        let blocks = (0..<2).map { _ in
-            BlockWeights(attentionNorm: [Float](repeating: 1, count: 32), mlpNorm: [Float](repeating: 1, count: 32),
+        let blocks = (0..<layers).map { _ in
+            BlockWeights(attentionNorm: [Float](repeating: 1, count: hidden), mlpNorm: [Float](repeating: 1, count: hidden),
                          linears: Dictionary(uniqueKeysWithValues: Projection.allCases.map { projection in
                              let (rows, cols) = config.shape(of: projection)
                              return (projection, random(rows, cols))
                          }))
         }
-        let weights = LlamaWeights(config: config, embedding: random(vocabulary.count, 32), blocks: blocks,
-                                   finalNorm: [Float](repeating: 1, count: 32), outputHead: nil, rotaryLayout: .halfSplit)
+        let weights = LlamaWeights(config: config, embedding: random(vocabulary.count, hidden), blocks: blocks,
+                                   finalNorm: [Float](repeating: 1, count: hidden), outputHead: nil, rotaryLayout: .halfSplit)
         try HuggingFaceExport.write(LoadedModel(name: "tiny", model: LlamaModel(weights: weights), tokenizer: tokenizer), to: directory)
     }
 

@@ -51,14 +51,14 @@ public enum BESA {
         private func quarterMean(_ part: ArraySlice<Double>) -> Double { part.reduce(0, +) / Double(max(1, part.count)) }
     }
 
-    /// Learns the masks of block `block` from `inputs` (the block's inputs for each calibration
-    /// window, already propagated through the pruned blocks before it) and `references` (the dense
-    /// block's outputs on them). The model must still hold the block's dense weights; `scores` rank
-    /// each linear's weights (`Importance`), the least important pruned first.
-    static func pruneBlock(_ model: LlamaModel, block: Int, inputs: [Matrix], references: [Matrix], scores: [Projection: [Float]],
-                           targetSparsity: Double, options: Options) -> BlockResult {
+    /// Learns the masks of block number `block`, whose dense weights are `dense`, from `inputs` (the
+    /// block's inputs for each calibration window, already propagated through the pruned blocks
+    /// before it) and `references` (the dense block's outputs on them). `scores` rank each linear's
+    /// weights (`Importance`), the least important pruned first.
+    static func pruneBlock(_ model: LlamaModel, block: Int, dense: BlockWeights, inputs: [Matrix], references: [Matrix],
+                           scores: [Projection: [Float]], targetSparsity: Double, options: Options) -> BlockResult {
         precondition(references.count == inputs.count, "one dense output per input window")
-        let weights = model.weights.blocks[block].linears
+        let weights = dense.linears
         var layers = Projection.allCases.map { projection in
             RankedLayer(projection: projection, weight: weights[projection]!, scores: scores[projection]!,
                         logits: SparsityLogits(groups: options.granularity == .row ? weights[projection]!.rows : 1,
@@ -67,7 +67,7 @@ public enum BESA {
         }
         let parameterCounts = layers.map { Double($0.weight.values.count) }
         let totalParameters = parameterCounts.reduce(0, +)
-        let gradient = BlockGradient(model: model, block: block)
+        let gradient = BlockGradient(model: model, block: dense)
         var clippings = options.jointQuantizer.map { quantizer in
             layers.map { LearnableClipping(quantizer: quantizer, rows: $0.weight.rows, cols: $0.weight.cols) }
         }

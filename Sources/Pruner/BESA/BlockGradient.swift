@@ -5,7 +5,8 @@ import Traces
 /// back through the MLP and attention branches (../shared/BACKWARD.md, "Block").
 struct BlockGradient {
     let model: LlamaModel
-    let block: Int
+    /// The block's dense weights: its norms and biases (the linears' weights are passed per call).
+    let block: BlockWeights
 
     struct Result {
         /// dL/dM per projection (C_out × C_in).
@@ -39,7 +40,7 @@ struct BlockGradient {
     private func backward(x: Matrix, weights: [Projection: Matrix], effective masked: [Projection: Matrix], inputGradient: Bool,
                           outputGradient: (Matrix) -> Matrix) -> Result {
         let config = model.config
-        let norms = model.weights.blocks[block]
+        let norms = block
         // Forward, keeping what the backward needs.
         let n1 = Layers.rmsNorm(x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon)
         let biases = norms.biases

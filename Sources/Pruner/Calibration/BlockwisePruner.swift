@@ -59,22 +59,38 @@ public struct BlockwisePruner {
     /// run continues exactly where that one stopped.
     public func prune(_ model: inout LlamaModel, calibration: [[Int32]], resumingAfter finished: [[TraceLayer]] = [],
                       onBlock: (BlockReport) throws -> Void) throws {
+        let dense = model
+        try prune(dense, blocks: ResidentBlocks(dense.weights.blocks), calibration: calibration, resumingAfter: finished) { report, pruned in
+            model.weights.blocks[report.block] = pruned
+            try onBlock(report)
+        }
+    }
+
+    /// Prunes the blocks `source` gives, in order, reading each only when its turn comes: `model`
+    /// serves the embedding and the rotary tables (its own blocks are not read). `onBlock` receives
+    /// each block's report and pruned weights; nothing else of a finished block is kept, so the
+    /// weights resident are one block's (plus whatever the caller keeps of what `onBlock` gets).
+    public func prune(_ model: LlamaModel, blocks source: any BlockSource, calibration: [[Int32]],
+                      resumingAfter finished: [[TraceLayer]] = [], onBlock: (BlockReport, BlockWeights) throws -> Void) throws {
         precondition(weightUpdate == .none || method.needsData, "a weight update needs the calibration inputs")
         var inputs = method.needsData ? calibration.map { model.embed($0) } : []
-        precondition(finished.count <= model.config.layers, "more finished blocks than the model has")
+        precondition(finished.count <= source.count, "more finished blocks than the model has")
         for (block, layers) in finished.enumerated() {
-            Self.install(layers, in: &model, block: block)
-            if method.needsData { inputs = inputs.map { model.block(block, $0) } }
-            try onBlock(BlockReport(block: block, seconds: 0, layers: layers, resumed: true))
+            var weights = try source.load(block)
+            Self.install(layers, in: &weights)
+            if method.needsData { model.advance(&inputs, through: weights) }
+            try onBlock(BlockReport(block: block, seconds: 0, layers: layers, resumed: true), weights)
         }
-        for block in finished.count..<model.config.layers {
+        for block in finished.count..<source.count {
             let start = Date()
+            // The dense block; it becomes the pruned one in place at the end (one block resident, not two).
+            var weights = try source.load(block)
             var statistics: [Projection: InputStatistics] = [:]
             // The dense block's outputs: BESA's reconstruction targets, so kept only for BESA.
             var denseOutputs: [Matrix] = []
             if method.needsData {
                 for x in inputs {
-                    let output = model.block(block, x) { projection, input in
+                    let output = model.block(weights, x) { projection, input in
                         // q/k/v and gate/up share their input: keep one set each.
                         guard [.q, .o, .gate, .down].contains(projection) else { return }
                         statistics[projection, default: InputStatistics(channels: input.cols, withGram: needsHessian)].add(input)
@@ -87,39 +103,40 @@ public struct BlockwisePruner {
             var learnedSparsity: Double?, clippingStrength: Double?
             if method == .besa {
                 let scores = try Dictionary(uniqueKeysWithValues: Projection.allCases.map { projection in
-                    (projection, try besa.importance.scores(model.weights.blocks[block][projection], statistics: statistics[Self.sharedInput(projection)]!))
+                    (projection, try besa.importance.scores(weights[projection], statistics: statistics[Self.sharedInput(projection)]!))
                 })
-                let result = BESA.pruneBlock(model, block: block, inputs: inputs, references: denseOutputs, scores: scores,
+                let result = BESA.pruneBlock(model, block: block, dense: weights, inputs: inputs, references: denseOutputs, scores: scores,
                                              targetSparsity: sparsity, options: besa)
+                denseOutputs = []
                 layers = result.layers
                 loss = (result.lossStart, result.lossEnd)
                 learnedSparsity = result.learnedBlockSparsity
                 clippingStrength = result.meanClippingStrength
             } else {
                 for projection in Projection.allCases {
-                    let weight = model.weights.blocks[block][projection]
-                    layers.append(try pruneLayer(weight, id: LayerID(block: block, projection: projection),
+                    layers.append(try pruneLayer(weights[projection], id: LayerID(block: block, projection: projection),
                                                  statistics: statistics[Self.sharedInput(projection)]))
                 }
             }
             if weightUpdate != .none {
                 layers = try layers.map { layer in
-                    try weightUpdate.apply(to: layer, original: model.weights.blocks[block][layer.id.projection],
+                    try weightUpdate.apply(to: layer, original: weights[layer.id.projection],
                                            hessian: statistics[Self.sharedInput(layer.id.projection)]!.hessian,
                                            perRow: allocatesPerRow) { log("\(layer.id): \($0)") }
                 }
             }
             if let quantizer {
-                layers = layers.map { Self.quantized($0, original: model.weights.blocks[block][$0.id.projection], quantizer) }
+                layers = layers.map { Self.quantized($0, original: weights[$0.id.projection], quantizer) }
             }
-            Self.install(layers, in: &model, block: block)
-            if method.needsData {
-                inputs = inputs.map { model.block(block, $0) }
-            }
+            Self.install(layers, in: &weights)
+            if method.needsData { model.advance(&inputs, through: weights) }
             try onBlock(BlockReport(block: block, seconds: Date().timeIntervalSince(start), layers: layers, loss: loss,
-                                    learnedSparsity: learnedSparsity, clippingStrength: clippingStrength))
+                                    learnedSparsity: learnedSparsity, clippingStrength: clippingStrength), weights)
         }
     }
+
+    /// Whether the run accumulates each input's XᵀX (SparseGPT, the weight updates, BESA's OBS ranking).
+    public var collectsGramMatrices: Bool { needsHessian }
 
     private var needsHessian: Bool {
         method == .sparsegpt || weightUpdate.needsHessian || (method == .besa && besa.importance.needsHessian)
@@ -136,12 +153,14 @@ public struct BlockwisePruner {
     }
 
     /// Replaces the block's linears by the pruned layers: their weights when they carry some, else
-    /// the model's masked.
-    static func install(_ layers: [TraceLayer], in model: inout LlamaModel, block: Int) {
+    /// the block's own, masked in place.
+    static func install(_ layers: [TraceLayer], in block: inout BlockWeights) {
         for layer in layers {
-            let weight = model.weights.blocks[block][layer.id.projection]
-            model.weights.blocks[block][layer.id.projection] = layer.weight.map { Matrix(rows: weight.rows, cols: weight.cols, values: $0) }
-                ?? Self.masked(weight, layer.mask)
+            if let weight = layer.weight {
+                block[layer.id.projection] = Matrix(rows: layer.mask.rows, cols: layer.mask.cols, values: weight)
+            } else {
+                block.linears[layer.id.projection]!.zeroPruned(by: layer.mask)
+            }
         }
     }
 
@@ -175,18 +194,11 @@ public struct BlockwisePruner {
     /// The layer with its kept weights (SparseGPT's updated ones, else the original) rounded to
     /// the quantizer's grid; pruned weights stay exactly zero (0 is always on the grid).
     static func quantized(_ layer: TraceLayer, original: Matrix, _ quantizer: UniformQuantizer) -> TraceLayer {
-        let base = layer.weight.map { Matrix(rows: original.rows, cols: original.cols, values: $0) } ?? masked(original, layer.mask)
+        let base = layer.weight.map { Matrix(rows: original.rows, cols: original.cols, values: $0) } ?? original.zeroingPruned(by: layer.mask)
         var result = layer
         result.weight = quantizer.quantize(base).values
         result.quantization = WeightQuantization(bits: quantizer.bits, groupSize: quantizer.groupSize)
         return result
     }
 
-    static func masked(_ weight: Matrix, _ mask: KeepMask) -> Matrix {
-        var result = weight
-        for row in 0..<weight.rows {
-            for col in 0..<weight.cols where !mask[row, col] { result[row, col] = 0 }
-        }
-        return result
-    }
 }

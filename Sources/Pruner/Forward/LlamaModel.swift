@@ -31,16 +31,27 @@ public struct LlamaModel: Sendable {
     /// Runs block `index` on hidden states (tokens × hidden, positions 0..<tokens). `observe` sees the
     /// input of each linear layer (q, k and v share one input; gate and up another).
     public func block(_ index: Int, _ x: Matrix, observe: ((Projection, Matrix) -> Void)? = nil) -> Matrix {
-        block(index, x, past: nil, observe: observe).output
+        block(weights.blocks[index], x, past: nil, observe: observe).output
     }
 
-    /// Runs block `index` on the hidden states of the positions that follow `past` (none: from 0) and
+    /// Runs a block with the weights `block` (one this model does not hold, e.g. read from the file
+    /// on demand) on hidden states at positions 0..<tokens.
+    public func block(_ block: BlockWeights, _ x: Matrix, observe: ((Projection, Matrix) -> Void)? = nil) -> Matrix {
+        self.block(block, x, past: nil, observe: observe).output
+    }
+
+    /// Replaces each window's hidden states by `block`'s output on them, one window at a time: the
+    /// activations of all windows are held once, not twice as `states.map` would hold them.
+    public func advance(_ states: inout [Matrix], through block: BlockWeights) {
+        for index in states.indices { states[index] = self.block(block, states[index]) }
+    }
+
+    /// Runs a block on the hidden states of the positions that follow `past` (none: from 0) and
     /// returns the keys and values of all positions so far, `past`'s and the new ones.
-    func block(_ index: Int, _ x: Matrix, past: KeyValueCache.Entry?,
+    func block(_ block: BlockWeights, _ x: Matrix, past: KeyValueCache.Entry?,
                observe: ((Projection, Matrix) -> Void)? = nil) -> (output: Matrix, keysAndValues: KeyValueCache.Entry) {
         let start = past?.keys.rows ?? 0
         precondition(start + x.rows <= rotary.positions, "\(start + x.rows) positions exceed the \(rotary.positions) of the model")
-        let block = weights.blocks[index]
         let config = config
         var h = x
         let attentionInput = Layers.rmsNorm(x, weight: block.attentionNorm, epsilon: config.rmsNormEpsilon)
@@ -87,7 +98,16 @@ public struct LlamaModel: Sendable {
     /// tokens[1...]. The head is applied `chunk` rows at a time (see `score`).
     public func meanNegativeLogLikelihood(_ tokens: [Int32], chunk: Int = 128) -> Double {
         precondition(tokens.count >= 2, "need at least two tokens")
-        let scored = targetLogLikelihoods(input: tokens.dropLast(), targets: tokens.dropFirst(), chunk: chunk)
+        var x = embed(Array(tokens.dropLast()))
+        for index in 0..<config.layers { x = block(index, x) }
+        return meanNegativeLogLikelihood(lastHidden: x, of: tokens, chunk: chunk)
+    }
+
+    /// The same from `lastHidden`, the last block's output on tokens.dropLast() (a run that went
+    /// through the blocks some other way, e.g. all windows one block at a time).
+    public func meanNegativeLogLikelihood(lastHidden: Matrix, of tokens: [Int32], chunk: Int = 128) -> Double {
+        precondition(lastHidden.rows == tokens.count - 1, "\(lastHidden.rows) hidden states for \(tokens.count) tokens")
+        let scored = score(finalHidden(lastHidden), targets: tokens.dropFirst(), chunk: chunk)
         return -scored.reduce(0) { $0 + $1.logLikelihood } / Double(tokens.count - 1)
     }
 
@@ -142,7 +162,7 @@ public struct LlamaModel: Sendable {
         var x = embed(Array(tokens))
         let first = cache.entries.isEmpty
         for index in 0..<config.layers {
-            let (output, keysAndValues) = block(index, x, past: first ? nil : cache.entries[index])
+            let (output, keysAndValues) = block(weights.blocks[index], x, past: first ? nil : cache.entries[index])
             if first { cache.entries.append(keysAndValues) } else { cache.entries[index] = keysAndValues }
             x = output
         }

@@ -77,9 +77,7 @@ public struct LlamaWeights: Sendable {
             if let replacement = layer.weight {
                 weight.values = replacement
             }
-            for row in 0..<weight.rows {
-                for col in 0..<weight.cols where !layer.mask[row, col] { weight[row, col] = 0 }
-            }
+            weight.zeroPruned(by: layer.mask)
             blocks[layer.id.block][layer.id.projection] = weight
         }
     }

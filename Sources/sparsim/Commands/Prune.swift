@@ -145,7 +145,9 @@ struct Prune: ParsableCommand {
         let parsedPattern = try Self.parsePattern(pattern, sparsity: sparsity)
         if method == .rtn, parsedPattern != .unstructured { throw CLIError("--method rtn does not prune; drop --pattern") }
         let target = method == .rtn ? 0 : parsedPattern.impliedSparsity ?? sparsity
-        var loaded = try ModelLoader.load(model)
+        // The blocks are read from the file one at a time as pruning reaches them (README, "Memory").
+        let startUpMemory = peakMemoryMiB()
+        var (loaded, blockSource) = try ModelLoader.open(model)
         let config = loaded.model.config
         if case .nOfM(let n, let m) = parsedPattern {
             for projection in Projection.allCases where config.shape(of: projection).cols % m != 0 {
@@ -180,6 +182,10 @@ struct Prune: ParsableCommand {
         let fingerprint = method.needsData ? Calibration.fingerprint(calibration) : nil
         if let fingerprint { print("calibration sha256 \(fingerprint)") }
         let evalTokens = try evalFile.map { loaded.tokenizer.encode(try TextFile.read($0)) }
+        let evalLength = evalSeqlen ?? length
+        if let evalTokens, let evalFile, evalTokens.count < evalLength {
+            throw CLIError("\(evalFile): fewer than one window of \(evalLength) tokens")
+        }
         let tasks = try evalTasks.map { try TaskRun(path: $0, format: nil, limit: evalTaskLimit) }
 
         var pruner = BlockwisePruner(method: method, sparsity: target, pattern: parsedPattern)
@@ -263,8 +269,15 @@ struct Prune: ParsableCommand {
         if resume { print("resuming after block \(finished.count) of \(config.layers) from \(checkpoint!.directory)") }
         let writer = try TraceWriter(path: out, metadata: metadata, config: traceConfig)
         if resumable, !resume { try checkpoint!.create() }
+        // --eval runs its windows through each block as soon as it is pruned; --save-model and
+        // --eval-task need the whole pruned model, so only they keep every pruned block.
+        var evaluation = evalTokens.map { BlockMajorPerplexity(model: loaded.model, tokens: $0, seqlen: evalLength, maxWindows: evalWindows) }
+        let keepsBlocks = saveModel != nil || !tasks.isEmpty
+        var prunedBlocks: [BlockWeights] = []
         let start = Date()
-        try pruner.prune(&loaded.model, calibration: calibration, resumingAfter: finished) { report in
+        try pruner.prune(loaded.model, blocks: blockSource, calibration: calibration, resumingAfter: finished) { report, pruned in
+            evaluation?.advance(through: pruned, of: loaded.model)
+            if keepsBlocks { prunedBlocks.append(pruned) }
             if let checkpoint, !report.resumed { try checkpoint.save(report.layers, block: report.block, metadata: metadata) }
             for var layer in report.layers {
                 // Updated weights (SparseGPT's, BESA's with --update-weights) go into the trace unless asked not to; the others keep the model's.
@@ -284,10 +297,9 @@ struct Prune: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(start)
         var metrics = ["seconds": seconds]
-        if let evalTokens, let evalFile {
-            let evalLength = evalSeqlen ?? length
-            guard evalTokens.count >= evalLength else { throw CLIError("\(evalFile): fewer than one window of \(evalLength) tokens") }
-            let result = Perplexity.evaluate(loaded.model, tokens: evalTokens, seqlen: evalLength, maxWindows: evalWindows)
+        if keepsBlocks { loaded.model.weights.blocks = prunedBlocks }
+        if let evaluation, let evalFile {
+            let result = evaluation.result(loaded.model)
             metrics["perplexity"] = result.perplexity
             metrics["perplexity_seqlen"] = Double(evalLength)
             metrics["perplexity_windows"] = Double(result.windows)
@@ -298,10 +310,18 @@ struct Prune: ParsableCommand {
             metrics.merge(task.traceMetrics(summary)) { $1 }
             print("\(task.name) (\(task.items.count) items): " + task.metricTexts(summary).joined(separator: ", "))
         }
-        metrics["peak_memory_mib"] = peakMemoryMiB()
+        let bound = PruningMemory(config: config, pruner: pruner, calibrationRows: calibration.reduce(0) { $0 + $1.count },
+                                  windowRows: calibration.first?.count ?? 0, keptBlocks: keepsBlocks ? config.layers : 0,
+                                  evaluationRows: evaluation.map { $0.windowCount * (evalLength - 1) } ?? 0,
+                                  startUp: Int(startUpMemory * 1024 * 1024))
+        let peak = peakMemoryMiB()
+        metrics["peak_memory_mib"] = peak
+        metrics["peak_memory_bound_mib"] = Double(bound.bytes) / 1024 / 1024
         try writer.finish(metrics: metrics)
         checkpoint?.remove()
-        print(String(format: "wrote %@ (pruning %.1f s, peak memory %.0f MiB)", out, seconds, peakMemoryMiB()))
+        print(String(format: "wrote %@ (pruning %.1f s)", out, seconds))
+        print(String(format: "peak memory %.0f MiB; expected at most %.0f MiB = ", peak, Double(bound.bytes) / 1024 / 1024)
+            + bound.terms.map { String(format: "%@ %.1f", $0.name, Double($0.bytes) / 1024 / 1024) }.joined(separator: " + "))
         if let saveModel {
             try HuggingFaceExport.write(loaded, to: saveModel)
             print("wrote \(saveModel)")

@@ -65,7 +65,7 @@ public final class GGUFFile: @unchecked Sendable {
     public let tensors: [String: GGUFTensorInfo]
     /// Tensor names in file order.
     public let tensorNames: [String]
-    private let data: Data
+    private let file: MappedFile
 
     /// Sanity limits: a corrupt count must fail as an error, not as an allocation of terabytes.
     static let maxTensors = 1 << 20
@@ -74,18 +74,8 @@ public final class GGUFFile: @unchecked Sendable {
 
     public init(path: String) throws(ModelError) {
         self.path = path
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw ModelError(path: path, message: FileManager.default.fileExists(atPath: path)
-                ? "cannot read (\(error.localizedDescription))" : "no such file")
-        }
-        self.data = data
-        let parsed = data.withUnsafeBytes { bytes in
-            Result { () throws(ModelError) in try Self.parse(bytes, path: path) }
-        }
-        (version, metadata, tensors, tensorNames) = try parsed.get()
+        file = try MappedFile(path: path)
+        (version, metadata, tensors, tensorNames) = try Self.parse(file.bytes, path: path)
     }
 
     private static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(ModelError)
@@ -215,17 +205,39 @@ public final class GGUFFile: @unchecked Sendable {
     /// The tensor decoded to Float, in file order (row-major with `dims[0]` columns).
     public func tensor(_ name: String) throws(ModelError) -> [Float] {
         guard let info = tensors[name] else { throw ModelError(path: path, message: "missing tensor '\(name)'") }
-        return data.withUnsafeBytes { bytes in
-            let source = UnsafeRawBufferPointer(rebasing: bytes[info.offset..<info.offset + info.byteCount])
-            return [Float](unsafeUninitializedCapacity: info.count) { buffer, initialized in
-                info.type.decode(source, count: info.count, into: buffer)
-                initialized = info.count
-            }
+        let source = UnsafeRawBufferPointer(rebasing: file.bytes[info.offset..<info.offset + info.byteCount])
+        return [Float](unsafeUninitializedCapacity: info.count) { buffer, initialized in
+            info.type.decode(source, count: info.count, into: buffer)
+            initialized = info.count
         }
+    }
+
+    /// A matrix tensor (`rows` × `cols`, GGML dims [cols, rows]) in fp32; its shape is checked.
+    func matrix(_ name: String, rows: Int, cols: Int) throws(ModelError) -> Matrix {
+        guard let info = tensors[name] else { throw ModelError(path: path, message: "missing tensor '\(name)'") }
+        guard info.dims == [cols, rows] else {
+            throw ModelError(path: path, message: "tensor '\(name)' is \(info.dims.reversed().map(String.init).joined(separator: "×")), expected \(rows)×\(cols)")
+        }
+        return Matrix(rows: rows, cols: cols, values: try tensor(name))
+    }
+
+    /// A vector tensor of `count` elements in fp32; its length is checked.
+    func vector(_ name: String, count: Int) throws(ModelError) -> [Float] {
+        guard let info = tensors[name] else { throw ModelError(path: path, message: "missing tensor '\(name)'") }
+        guard info.dims == [count] else {
+            throw ModelError(path: path, message: "tensor '\(name)' has \(info.dims) elements, expected [\(count)]")
+        }
+        return try tensor(name)
+    }
+
+    /// Lets the pages of the tensors whose names pass `filter` leave resident memory (see
+    /// `MappedFile.releasePages`).
+    func releasePages(ofTensorsNamed filter: (String) -> Bool) {
+        for (name, info) in tensors where filter(name) { file.releasePages(info.offset..<info.offset + info.byteCount) }
     }
 
     /// Raw bytes of a tensor (for re-export without decoding).
     func rawBytes(_ info: GGUFTensorInfo) -> Data {
-        data.subdata(in: info.offset..<info.offset + info.byteCount)
+        Data(file.bytes[info.offset..<info.offset + info.byteCount])
     }
 }

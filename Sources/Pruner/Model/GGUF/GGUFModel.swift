@@ -56,53 +56,25 @@ public enum GGUFModel {
     /// Hugging Face's layout; `.adjacentPairs` keeps the file's layout (RoPE must then pair adjacent
     /// dimensions). Both give the same logits.
     public static func weights(_ file: GGUFFile, layout: RotaryLayout = .halfSplit) throws(ModelError) -> LlamaWeights {
+        var (weights, blocks) = try open(file, layout: layout)
+        weights.blocks = try blocks.loadAll()
+        return weights
+    }
+
+    /// Everything but the blocks (`blocks` empty), and a source that reads each block when asked.
+    public static func open(_ file: GGUFFile, layout: RotaryLayout = .halfSplit) throws(ModelError) -> (LlamaWeights, GGUFBlocks) {
         let config = try config(file)
-        func matrix(_ name: String, rows: Int, cols: Int) throws(ModelError) -> Matrix {
-            guard let info = file.tensors[name] else { throw ModelError(path: file.path, message: "missing tensor '\(name)'") }
-            guard info.dims == [cols, rows] else {
-                throw ModelError(path: file.path, message: "tensor '\(name)' is \(info.dims.reversed().map(String.init).joined(separator: "×")), expected \(rows)×\(cols)")
-            }
-            return Matrix(rows: rows, cols: cols, values: try file.tensor(name))
-        }
-        func vector(_ name: String, count: Int) throws(ModelError) -> [Float] {
-            guard let info = file.tensors[name] else { throw ModelError(path: file.path, message: "missing tensor '\(name)'") }
-            guard info.dims == [count] else {
-                throw ModelError(path: file.path, message: "tensor '\(name)' has \(info.dims) elements, expected [\(count)]")
-            }
-            return try file.tensor(name)
-        }
         let stored = fileLayout(file)
-        let unpermute = stored == .adjacentPairs && layout == .halfSplit
-        var blocks: [BlockWeights] = []
-        for block in 0..<config.layers {
-            var linears: [Projection: Matrix] = [:], biases: [Projection: [Float]] = [:]
-            for projection in Projection.allCases {
-                let (rows, cols) = config.shape(of: projection)
-                let name = tensorName(block: block, projection)
-                var weight = try matrix(name, rows: rows, cols: cols)
-                let biasName = String(name.dropLast("weight".count)) + "bias"
-                if file.tensors[biasName] != nil {
-                    guard !unpermute else {
-                        throw ModelError(path: file.path, message: "'\(biasName)': biases on permuted q/k rows are not supported")
-                    }
-                    biases[projection] = try vector(biasName, count: rows)
-                }
-                if unpermute, projection == .q || projection == .k {
-                    weight = unpermuteRotary(weight, heads: projection == .q ? config.heads : config.keyValueHeads)
-                }
-                linears[projection] = weight
-            }
-            blocks.append(BlockWeights(attentionNorm: try vector("blk.\(block).attn_norm.weight", count: config.hiddenSize),
-                                       mlpNorm: try vector("blk.\(block).ffn_norm.weight", count: config.hiddenSize),
-                                       linears: linears, biases: biases))
-        }
-        return LlamaWeights(
+        let blocks = GGUFBlocks(file: file, config: config, unpermuteRotary: stored == .adjacentPairs && layout == .halfSplit)
+        let weights = LlamaWeights(
             config: config,
-            embedding: try matrix("token_embd.weight", rows: config.vocabularySize, cols: config.hiddenSize),
-            blocks: blocks,
-            finalNorm: try vector("output_norm.weight", count: config.hiddenSize),
-            outputHead: config.tiedEmbeddings ? nil : try matrix("output.weight", rows: config.vocabularySize, cols: config.hiddenSize),
+            embedding: try file.matrix("token_embd.weight", rows: config.vocabularySize, cols: config.hiddenSize),
+            blocks: [],
+            finalNorm: try file.vector("output_norm.weight", count: config.hiddenSize),
+            outputHead: config.tiedEmbeddings ? nil : try file.matrix("output.weight", rows: config.vocabularySize, cols: config.hiddenSize),
             rotaryLayout: stored == .adjacentPairs ? layout : .halfSplit)
+        file.releasePages(ofTensorsNamed: { !$0.hasPrefix("blk.") })
+        return (weights, blocks)
     }
 
     /// llama.cpp's converter stores row (h, 2i + j) of each head where Hugging Face has (h, j·d/2 + i).

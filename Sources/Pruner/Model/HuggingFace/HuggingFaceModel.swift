@@ -9,49 +9,29 @@ public enum HuggingFaceModel {
     }
 
     public static func load(directory: String) throws(ModelError) -> LoadedModel {
+        var (loaded, blocks) = try open(directory: directory)
+        loaded.model.weights.blocks = try blocks.loadAll()
+        return loaded
+    }
+
+    /// The model without its blocks (`weights.blocks` empty), and a source that reads each block
+    /// when asked.
+    public static func open(directory: String) throws(ModelError) -> (LoadedModel, SafetensorsBlocks) {
         let (config, family) = try readConfig(directory)
-        let files = try safetensorFiles(directory)
-        var owner: [String: SafetensorsFile] = [:]
-        for file in files {
-            for name in file.tensors.keys { owner[name] = file }
-        }
-        func tensor(_ name: String, shape: [Int]) throws(ModelError) -> [Float] {
-            guard let file = owner[name] else { throw ModelError(path: directory, message: "missing tensor '\(name)'") }
-            let info = file.tensors[name]!
-            guard info.shape == shape else {
-                throw ModelError(path: file.path, message: "tensor '\(name)' has shape \(info.shape), expected \(shape)")
-            }
-            return try file.tensor(name)
-        }
-        func matrix(_ name: String, rows: Int, cols: Int) throws(ModelError) -> Matrix {
-            Matrix(rows: rows, cols: cols, values: try tensor(name, shape: [rows, cols]))
-        }
-        var blocks: [BlockWeights] = []
-        for block in 0..<config.layers {
-            var linears: [Projection: Matrix] = [:], biases: [Projection: [Float]] = [:]
-            for projection in Projection.allCases {
-                let (rows, cols) = config.shape(of: projection)
-                linears[projection] = try matrix(tensorName(block: block, projection), rows: rows, cols: cols)
-                if family.biasedProjections.contains(projection) {
-                    biases[projection] = try tensor(tensorName(block: block, projection, kind: "bias"), shape: [rows])
-                }
-            }
-            blocks.append(BlockWeights(
-                attentionNorm: try tensor("model.layers.\(block).input_layernorm.weight", shape: [config.hiddenSize]),
-                mlpNorm: try tensor("model.layers.\(block).post_attention_layernorm.weight", shape: [config.hiddenSize]),
-                linears: linears, biases: biases))
-        }
+        let tensors = SafetensorsTensors(directory: directory, files: try safetensorFiles(directory))
         let weights = LlamaWeights(
             config: config,
-            embedding: try matrix("model.embed_tokens.weight", rows: config.vocabularySize, cols: config.hiddenSize),
-            blocks: blocks,
-            finalNorm: try tensor("model.norm.weight", shape: [config.hiddenSize]),
-            outputHead: config.tiedEmbeddings ? nil : try matrix("lm_head.weight", rows: config.vocabularySize, cols: config.hiddenSize),
+            embedding: try tensors.matrix("model.embed_tokens.weight", rows: config.vocabularySize, cols: config.hiddenSize),
+            blocks: [],
+            finalNorm: try tensors.tensor("model.norm.weight", shape: [config.hiddenSize]),
+            outputHead: config.tiedEmbeddings ? nil : try tensors.matrix("lm_head.weight", rows: config.vocabularySize, cols: config.hiddenSize),
             rotaryLayout: .halfSplit)
+        tensors.releasePages(ofTensorsNamed: { !$0.hasPrefix("model.layers.") })
         let name = URL(fileURLWithPath: directory).lastPathComponent
         let json = (try? readJSON(directory + "/config.json")) ?? [:]
-        return LoadedModel(name: name, model: LlamaModel(weights: weights), tokenizer: try TokenizerJSON.load(directory + "/tokenizer.json"),
-                           specialIDs: (json["bos_token_id"] as? Int, json["eos_token_id"] as? Int))
+        let loaded = LoadedModel(name: name, model: LlamaModel(weights: weights), tokenizer: try TokenizerJSON.load(directory + "/tokenizer.json"),
+                                 specialIDs: (json["bos_token_id"] as? Int, json["eos_token_id"] as? Int))
+        return (loaded, SafetensorsBlocks(tensors: tensors, config: config, family: family))
     }
 
     static func readConfig(_ directory: String) throws(ModelError) -> (LlamaConfig, ModelFamily) {

@@ -16,7 +16,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     public let path: String
     public let tensors: [String: TensorInfo]
     public let metadata: [String: String]
-    private let data: Data
+    private let file: MappedFile
 
     static let dtypeSizes = ["F32": 4, "F16": 2, "BF16": 2]
     /// Headers are JSON of a few MB at most; a larger claim is corruption.
@@ -24,26 +24,21 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     public init(path: String) throws(ModelError) {
         self.path = path
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw ModelError(path: path, message: FileManager.default.fileExists(atPath: path)
-                ? "cannot read (\(error.localizedDescription))" : "no such file")
-        }
-        (tensors, metadata) = try Self.parseHeader(data, path: path)
+        file = try MappedFile(path: path)
+        (tensors, metadata) = try Self.parseHeader(file.bytes, path: path)
     }
 
-    private static func parseHeader(_ data: Data, path: String) throws(ModelError) -> ([String: TensorInfo], [String: String]) {
+    private static func parseHeader(_ data: UnsafeRawBufferPointer, path: String) throws(ModelError) -> ([String: TensorInfo], [String: String]) {
         func fail(_ message: String) -> ModelError { ModelError(path: path, message: message) }
         guard data.count >= 8 else { throw fail("truncated: \(data.count) bytes, not even a safetensors header length") }
-        let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        let headerLength = UInt64(littleEndian: data.loadUnaligned(as: UInt64.self))
         guard headerLength <= UInt64(min(maxHeaderBytes, data.count - 8)) else {
             throw fail("header length \(headerLength) runs past the file (\(data.count) bytes): truncated or not safetensors")
         }
         let headerEnd = 8 + Int(headerLength)
         let json: Any
         do {
-            json = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<headerEnd))
+            json = try JSONSerialization.jsonObject(with: Data(data[8..<headerEnd]))
         } catch {
             throw fail("header is not valid JSON: not a safetensors file")
         }
@@ -82,27 +77,30 @@ public final class SafetensorsFile: @unchecked Sendable {
         return (tensors, metadata)
     }
 
+    /// Lets the named tensors' pages leave resident memory (see `MappedFile.releasePages`).
+    func releasePages(of names: [String]) {
+        for info in names.compactMap({ tensors[$0] }) { file.releasePages(info.range) }
+    }
+
     /// The tensor as Float, row-major.
     public func tensor(_ name: String) throws(ModelError) -> [Float] {
         guard let info = tensors[name] else { throw ModelError(path: path, message: "missing tensor '\(name)'") }
-        return data.withUnsafeBytes { bytes in
-            let source = UnsafeRawBufferPointer(rebasing: bytes[info.range])
-            return [Float](unsafeUninitializedCapacity: info.count) { buffer, initialized in
-                switch info.dtype {
-                case "F32":
-                    // Little-endian platforms only (x86-64, arm64): the bytes are the floats.
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
-                case "F16":
-                    for i in 0..<info.count {
-                        buffer[i] = Float(Float16(bitPattern: UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
-                    }
-                default:
-                    for i in 0..<info.count {
-                        buffer[i] = Float(bitPattern: UInt32(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
-                    }
+        let source = UnsafeRawBufferPointer(rebasing: file.bytes[info.range])
+        return [Float](unsafeUninitializedCapacity: info.count) { buffer, initialized in
+            switch info.dtype {
+            case "F32":
+                // Little-endian platforms only (x86-64, arm64): the bytes are the floats.
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+            case "F16":
+                for i in 0..<info.count {
+                    buffer[i] = Float(Float16(bitPattern: UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
                 }
-                initialized = info.count
+            default:
+                for i in 0..<info.count {
+                    buffer[i] = Float(bitPattern: UInt32(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+                }
             }
+            initialized = info.count
         }
     }
 
