@@ -47,8 +47,9 @@ import Traces
             return total
         }
         let masked = zip(w, m).map { $0 * $1 }
-        let (dx, dMask, _) = LayerGradients.maskedLinear(x: Self.matrix(t, inp, x), maskedWeight: Self.matrix(out, inp, masked),
-                                                      weight: Self.matrix(out, inp, w), dy: Self.matrix(t, out, c))
+        let (dx, dWeight) = LayerGradients.maskedLinear(x: Self.matrix(t, inp, x), maskedWeight: Self.matrix(out, inp, masked),
+                                                        dy: Self.matrix(t, out, c))
+        let dMask = LayerGradients.maskGradient(weightGradient: dWeight, weight: Self.matrix(out, inp, w))
         #expect(Self.relativeError(dx.values, Self.numericGradient(x) { forward($0, m) }) < 1e-4)
         #expect(Self.relativeError(dMask.values, Self.numericGradient(m) { forward(x, $0) }) < 1e-4)
     }

@@ -89,7 +89,7 @@ public enum BESA {
                     Dictionary(uniqueKeysWithValues: zip(layers, clippings).map { ($0.projection, $1.quantize(masked[$0.projection]!)) })
                 }
                 var loss = 0.0
-                let (_, result) = gradient.forwardAndBackward(x: x, weights: weights, effective: quantized ?? masked) { y in
+                let (_, result) = gradient.forwardAndBackward(x: x, effective: quantized ?? masked) { y in
                     reconstructionGradient(output: y, reference: reference, loss: &loss)
                 }
                 losses.append(loss)
@@ -98,7 +98,7 @@ public enum BESA {
                 let blockSparsity = zip(layerSparsities, parameterCounts).reduce(0) { $0 + $1.0 * $1.1 } / totalParameters
                 let penaltyGradient = 2 * options.lambda * (blockSparsity - targetSparsity) / (targetSparsity * targetSparsity)
                 let parameterGradient = layers.indices.flatMap { index in
-                    layers[index].logitGradient(maskGradient: result.maskGradients[layers[index].projection]!, snapshot: snapshots[index],
+                    layers[index].logitGradient(weightGradient: result.weightGradients[layers[index].projection]!, snapshot: snapshots[index],
                                                 sparsityGradient: penaltyGradient * parameterCounts[index] / totalParameters
                                                     / Double(layers[index].logits.groups))
                 }
@@ -206,46 +206,52 @@ struct RankedLayer {
         return result
     }
 
-    /// dL/dα (groups × K, flat) from dL/dM (C_out × C_in), the step's snapshot of the logits and
-    /// dL/dŝ_g (the same for every group).
-    func logitGradient(maskGradient: Matrix, snapshot: SparsityLogits.Snapshot, sparsityGradient: Double) -> [Double] {
+    /// dL/dα (groups × K, flat) from dL/dW' (C_out × C_in; dL/dM = dL/dW' ⊙ W is read entry by
+    /// entry, never stored), the step's snapshot of the logits and dL/dŝ_g (the same for every group).
+    func logitGradient(weightGradient: Matrix, snapshot: SparsityLogits.Snapshot, sparsityGradient: Double) -> [Double] {
         let (candidates, cols) = (logits.candidateCount, weight.cols)
         var result = [Double](repeating: 0, count: logits.groups * candidates)
         snapshot.exponents.withUnsafeBufferPointer { z in
         snapshot.probabilities.withUnsafeBufferPointer { p in
         result.withUnsafeMutableBufferPointer { result in
             guard logits.groups > 1 else {
-                let byRank = byRank(maskGradient, rows: 0..<weight.rows)
+                let byRank = byRank(weightGradient, rows: 0..<weight.rows)
                 logits.gradient(maskGradientByRank: { byRank[$0] }, exponents: z.baseAddress!, probabilities: p.baseAddress!,
                                 sparsityGradient: sparsityGradient, into: result.baseAddress!)
                 return
             }
             // Row-wise: every row is its own group, and the rows run on all cores.
-            maskGradient.values.withUnsafeBufferPointer { dMask in
-                nonisolated(unsafe) let (z, p, result, dMask) = (z.baseAddress!, p.baseAddress!, result.baseAddress!, dMask.baseAddress!)
-                Parallel.forEach(weight.rows) { row in
-                    let gradients = dMask + row * cols
+            weightGradient.values.withUnsafeBufferPointer { dWeight in
+            weight.values.withUnsafeBufferPointer { weight in
+                nonisolated(unsafe) let (z, p, result) = (z.baseAddress!, p.baseAddress!, result.baseAddress!)
+                nonisolated(unsafe) let (dWeight, weight) = (dWeight.baseAddress!, weight.baseAddress!)
+                Parallel.forEach(self.weight.rows) { row in
+                    let (gradients, values) = (dWeight + row * cols, weight + row * cols)
                     order[row].withUnsafeBufferPointer { ranked in
-                        logits.gradient(maskGradientByRank: { Double(gradients[Int(ranked[$0])]) },
+                        logits.gradient(maskGradientByRank: { Double(gradients[Int(ranked[$0])] * values[Int(ranked[$0])]) },
                                         exponents: z + row * candidates, probabilities: p + row * candidates,
                                         sparsityGradient: sparsityGradient, into: result + row * candidates)
                     }
                 }
-            }
+            }}
         }}}
         return result
     }
 
-    /// Σ over `rows` of the mask gradient, by rank within each row.
-    private func byRank(_ maskGradient: Matrix, rows: Range<Int>) -> [Double] {
+    /// Σ over `rows` of the mask gradient dW' ⊙ W, by rank within each row.
+    private func byRank(_ weightGradient: Matrix, rows: Range<Int>) -> [Double] {
         let cols = weight.cols
         var sums = [Double](repeating: 0, count: cols)
-        maskGradient.values.withUnsafeBufferPointer { dMask in
+        weightGradient.values.withUnsafeBufferPointer { dWeight in
+        weight.values.withUnsafeBufferPointer { weight in
             for row in rows {
-                let (gradients, ranked) = (dMask.baseAddress! + row * cols, order[row])
-                for rank in 0..<cols { sums[rank] += Double(gradients[Int(ranked[rank])]) }
+                let (gradients, values, ranked) = (dWeight.baseAddress! + row * cols, weight.baseAddress! + row * cols, order[row])
+                for rank in 0..<cols {
+                    let column = Int(ranked[rank])
+                    sums[rank] += Double(gradients[column] * values[column])
+                }
             }
-        }
+        }}
         return sums
     }
 }

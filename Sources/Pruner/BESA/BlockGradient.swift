@@ -9,22 +9,25 @@ struct BlockGradient {
     let block: BlockWeights
 
     struct Result {
-        /// dL/dM per projection (C_out × C_in).
-        var maskGradients: [Projection: Matrix]
         /// dL/dW' per projection, W' the weight the forward used (masked, possibly quantised).
         var weightGradients: [Projection: Matrix]
         /// dL/dx for the block's input, when asked for.
         var inputGradient: Matrix?
+
+        /// dL/dM per projection (C_out × C_in): dL/dW' ⊙ W, W the unmasked weights.
+        func maskGradients(weights: [Projection: Matrix]) -> [Projection: Matrix] {
+            weightGradients.reduce(into: [:]) { $0[$1.key] = LayerGradients.maskGradient(weightGradient: $1.value, weight: weights[$1.key]!) }
+        }
     }
 
     /// The block's output with the weights `effective` (W ⊙ M, or the quantised W ⊙ M), and the
     /// gradients given dL/dy as `lossGradient` computes it from the output; dL/dM is taken
     /// straight through as dL/dW' ⊙ W. BESA needs no gradient for the block's input: skipping it
     /// saves the input products of q, k and v and the first RMSNorm's backward.
-    func forwardAndBackward(x: Matrix, weights: [Projection: Matrix], effective: [Projection: Matrix], inputGradient: Bool = false,
+    func forwardAndBackward(x: Matrix, effective: [Projection: Matrix], inputGradient: Bool = false,
                             lossGradient: (Matrix) -> Matrix) -> (output: Matrix, gradients: Result) {
         var output: Matrix?
-        let result = backward(x: x, weights: weights, effective: effective, inputGradient: inputGradient) { y in
+        let result = backward(x: x, effective: effective, inputGradient: inputGradient) { y in
             output = y
             return lossGradient(y)
         }
@@ -33,11 +36,11 @@ struct BlockGradient {
 
     /// The gradients of Σ dy ⊙ y, y the block's output with masks `masks` (input gradient included).
     func backward(x: Matrix, weights: [Projection: Matrix], masks: [Projection: Matrix], dy: Matrix) -> Result {
-        backward(x: x, weights: weights, effective: Self.masked(weights, masks), inputGradient: true) { _ in dy }
+        backward(x: x, effective: Self.masked(weights, masks), inputGradient: true) { _ in dy }
     }
 
-    /// `weights` are the block's unmasked weights, `masked` the ones the forward uses.
-    private func backward(x: Matrix, weights: [Projection: Matrix], effective masked: [Projection: Matrix], inputGradient: Bool,
+    /// `masked` are the weights the forward uses.
+    private func backward(x: Matrix, effective masked: [Projection: Matrix], inputGradient: Bool,
                           outputGradient: (Matrix) -> Matrix) -> Result {
         let config = model.config
         let norms = block
@@ -59,16 +62,13 @@ struct BlockGradient {
         Layers.add(&y, Layers.linear(m, masked[.down]!, bias: biases[.down]))
         let dy = outputGradient(y)
 
-        var gradients: [Projection: Matrix] = [:], weightGradients: [Projection: Matrix] = [:]
+        var weightGradients: [Projection: Matrix] = [:]
         // MLP branch: y = h + m Wdᵀ.
-        let down = LayerGradients.maskedLinear(x: m, maskedWeight: masked[.down]!, weight: weights[.down]!, dy: dy)
-        gradients[.down] = down.dMask
+        let down = LayerGradients.maskedLinear(x: m, maskedWeight: masked[.down]!, dy: dy)
         weightGradients[.down] = down.dWeight
         let (dGate, dUp) = LayerGradients.swiGLU(gate: a, up: b, dm: down.dx)
-        let gate = LayerGradients.maskedLinear(x: n2, maskedWeight: masked[.gate]!, weight: weights[.gate]!, dy: dGate)
-        let up = LayerGradients.maskedLinear(x: n2, maskedWeight: masked[.up]!, weight: weights[.up]!, dy: dUp)
-        gradients[.gate] = gate.dMask
-        gradients[.up] = up.dMask
+        let gate = LayerGradients.maskedLinear(x: n2, maskedWeight: masked[.gate]!, dy: dGate)
+        let up = LayerGradients.maskedLinear(x: n2, maskedWeight: masked[.up]!, dy: dUp)
         weightGradients[.gate] = gate.dWeight
         weightGradients[.up] = up.dWeight
         var dn2 = gate.dx
@@ -76,23 +76,22 @@ struct BlockGradient {
         var dh = dy
         Layers.add(&dh, LayerGradients.rmsNorm(x: h, weight: norms.mlpNorm, epsilon: config.rmsNormEpsilon, dy: dn2))
         // Attention branch: h = x + attention Woᵀ.
-        let output = LayerGradients.maskedLinear(x: attention, maskedWeight: masked[.o]!, weight: weights[.o]!, dy: dh)
-        gradients[.o] = output.dMask
+        let output = LayerGradients.maskedLinear(x: attention, maskedWeight: masked[.o]!, dy: dh)
         weightGradients[.o] = output.dWeight
         var (dq, dk, dv) = LayerGradients.attention(q: q, k: k, v: v, heads: config.heads, keyValueHeads: config.keyValueHeads,
                                                     headDim: config.headDim, dOutput: output.dx)
         model.rotary.applyTransposed(&dq, heads: config.heads, layout: model.weights.rotaryLayout)
         model.rotary.applyTransposed(&dk, heads: config.keyValueHeads, layout: model.weights.rotaryLayout)
         for (projection, d) in [(Projection.q, dq), (.k, dk), (.v, dv)] {
-            (gradients[projection], weightGradients[projection]) = LayerGradients.maskAndWeightGradients(x: n1, weight: weights[projection]!, dy: d)
+            weightGradients[projection] = LayerGradients.weightGradient(x: n1, dy: d)
         }
-        guard inputGradient else { return Result(maskGradients: gradients, weightGradients: weightGradients) }
+        guard inputGradient else { return Result(weightGradients: weightGradients) }
         var dn1 = BLAS.matmul(dq, masked[.q]!)
         Layers.add(&dn1, BLAS.matmul(dk, masked[.k]!))
         Layers.add(&dn1, BLAS.matmul(dv, masked[.v]!))
         var dx = dh
         Layers.add(&dx, LayerGradients.rmsNorm(x: x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon, dy: dn1))
-        return Result(maskGradients: gradients, weightGradients: weightGradients, inputGradient: dx)
+        return Result(weightGradients: weightGradients, inputGradient: dx)
     }
 
     /// W ⊙ M per projection.

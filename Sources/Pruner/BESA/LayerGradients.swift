@@ -4,26 +4,24 @@ import Foundation
 /// matrices in fp32, products on BLAS. Weights are frozen: only what BESA needs is computed —
 /// gradients with respect to inputs (to keep going down the block) and to masks.
 enum LayerGradients {
-    /// y = x W'ᵀ with W' = W ⊙ M (or a quantised W ⊙ M). Given dy: dx = dy W', dW' = dyᵀ x (one
-    /// sgemm over all tokens), and dM = dW' ⊙ W (straight through any quantiser).
-    static func maskedLinear(x: Matrix, maskedWeight: Matrix, weight: Matrix, dy: Matrix) -> (dx: Matrix, dMask: Matrix, dWeight: Matrix) {
-        let (dMask, dWeight) = maskAndWeightGradients(x: x, weight: weight, dy: dy)
-        return (BLAS.matmul(dy, maskedWeight), dMask, dWeight)
+    /// y = x W'ᵀ with W' = W ⊙ M (or a quantised W ⊙ M). Given dy: dx = dy W' and dW' = dyᵀ x (one
+    /// sgemm over all tokens each); dM = dW' ⊙ W (straight through any quantiser) is left to
+    /// whoever reads it (`maskGradient`): BESA reads it by rank straight from dW' and W.
+    static func maskedLinear(x: Matrix, maskedWeight: Matrix, dy: Matrix) -> (dx: Matrix, dWeight: Matrix) {
+        (BLAS.matmul(dy, maskedWeight), weightGradient(x: x, dy: dy))
     }
 
-    /// dM and dW' of `maskedLinear` without dx (for the first linears of a block, when nothing
-    /// needs the gradient of the block's input).
-    static func maskAndWeightGradients(x: Matrix, weight: Matrix, dy: Matrix) -> (dMask: Matrix, dWeight: Matrix) {
-        let dWeight = BLAS.matmul(dy, transposeA: true, x)
-        var dMask = Matrix.uninitialized(rows: dWeight.rows, cols: dWeight.cols)
-        dMask.values.withUnsafeMutableBufferPointer { dMask in
-            dWeight.values.withUnsafeBufferPointer { dWeight in
-                weight.values.withUnsafeBufferPointer { weight in
-                    for i in 0..<dMask.count { dMask[i] = dWeight[i] * weight[i] }
-                }
-            }
-        }
-        return (dMask, dWeight)
+    /// dW' = dyᵀ x of `maskedLinear` alone (for the first linears of a block, when nothing needs
+    /// the gradient of the block's input).
+    static func weightGradient(x: Matrix, dy: Matrix) -> Matrix {
+        BLAS.matmul(dy, transposeA: true, x)
+    }
+
+    /// dM = dW' ⊙ W.
+    static func maskGradient(weightGradient dWeight: Matrix, weight: Matrix) -> Matrix {
+        var dMask = dWeight
+        for i in dMask.values.indices { dMask.values[i] *= weight.values[i] }
+        return dMask
     }
 
     /// RMSNorm y = g ⊙ x / r, r = sqrt(mean(x²) + ε). With a = g ⊙ dy:
