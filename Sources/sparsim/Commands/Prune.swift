@@ -13,7 +13,10 @@ struct Prune: ParsableCommand {
             are pruned one at a time; each block's outputs are recomputed with its pruned weights and \
             fed to the next, as in the reference implementations. --calib-ids gives the windows \
             instead, as token ids (e.g. to run another implementation on exactly the same ones); \
-            either way the trace records their SHA-256.
+            either way the trace records their SHA-256. Memory: the model file is read one block at \
+            a time as pruning reaches it, so the run holds the embedding, one block and the \
+            calibration activations (--save-model and --eval-task keep every pruned block); it \
+            prints its peak next to the bound worked out from the shapes.
             """
     )
 
@@ -305,23 +308,23 @@ struct Prune: ParsableCommand {
             metrics["perplexity_windows"] = Double(result.windows)
             print(String(format: "perplexity %.4f on %@ (%d windows × %d tokens)", result.perplexity, evalFile, result.windows, evalLength))
         }
+        // Pruning's peak (zero-shot scoring and the export below come after it and are not counted).
+        let bound = PruningMemory(config: config, pruner: pruner, calibrationRows: calibration.reduce(0) { $0 + $1.count },
+                                  windowRows: calibration.first?.count ?? 0, keptBlocks: keepsBlocks ? config.layers : 0,
+                                  evaluationRows: evaluation.map { $0.windowCount * (evalLength - 1) } ?? 0,
+                                  startUp: Int(startUpMemory * 1024 * 1024))
+        metrics["peak_memory_mib"] = peakMemoryMiB()
+        metrics["peak_memory_bound_mib"] = Double(bound.bytes) / 1024 / 1024
+        print(String(format: "peak memory %.0f MiB; expected at most %.0f MiB = ", metrics["peak_memory_mib"]!, metrics["peak_memory_bound_mib"]!)
+            + bound.terms.map { String(format: "%@ %.1f", $0.name, Double($0.bytes) / 1024 / 1024) }.joined(separator: " + "))
         for task in tasks {
             let summary = task.evaluate(loaded)
             metrics.merge(task.traceMetrics(summary)) { $1 }
             print("\(task.name) (\(task.items.count) items): " + task.metricTexts(summary).joined(separator: ", "))
         }
-        let bound = PruningMemory(config: config, pruner: pruner, calibrationRows: calibration.reduce(0) { $0 + $1.count },
-                                  windowRows: calibration.first?.count ?? 0, keptBlocks: keepsBlocks ? config.layers : 0,
-                                  evaluationRows: evaluation.map { $0.windowCount * (evalLength - 1) } ?? 0,
-                                  startUp: Int(startUpMemory * 1024 * 1024))
-        let peak = peakMemoryMiB()
-        metrics["peak_memory_mib"] = peak
-        metrics["peak_memory_bound_mib"] = Double(bound.bytes) / 1024 / 1024
         try writer.finish(metrics: metrics)
         checkpoint?.remove()
         print(String(format: "wrote %@ (pruning %.1f s)", out, seconds))
-        print(String(format: "peak memory %.0f MiB; expected at most %.0f MiB = ", peak, Double(bound.bytes) / 1024 / 1024)
-            + bound.terms.map { String(format: "%@ %.1f", $0.name, Double($0.bytes) / 1024 / 1024) }.joined(separator: " + "))
         if let saveModel {
             try HuggingFaceExport.write(loaded, to: saveModel)
             print("wrote \(saveModel)")
