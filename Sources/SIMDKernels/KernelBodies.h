@@ -88,6 +88,66 @@ static void VARIANT(swiglu_backward)(const float *gate, const float *up, const f
     }
 }
 
+/// exp(x) in double: 2^n e^r, n = round(x / ln 2), r = x - n ln 2 with ln 2 split in two (the high
+/// part's product with n is exact), e^r by its Taylor polynomial to degree 13 (|r| <= ln2/2: the
+/// truncation is below 1e-17 relative). x is clamped to [-708, 709], where 2^n is a normal double.
+static inline __attribute__((always_inline)) double VARIANT(exp_double)(double x) {
+    double clamped = x < -708.0 ? -708.0 : (x > 709.0 ? 709.0 : x);
+    const double shifter = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer in the low mantissa bits
+    double shifted = clamped * 1.4426950408889634 + shifter;
+    double n = shifted - shifter;
+    double r = (clamped - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r * r + r + 1;
+    int64_t bits;
+    memcpy(&bits, &shifted, sizeof bits);
+    int64_t exponent = (int64_t)((uint64_t)(bits - 0x4338000000000000LL + 1023) << 52);
+    double power;
+    memcpy(&power, &exponent, sizeof power);
+    return p * power;
+}
+
+static void VARIANT(exp_double_array)(const double *x, double *result, long count) {
+    for (long i = 0; i < count; i++) result[i] = VARIANT(exp_double)(x[i]);
+}
+
+static double VARIANT(candidate_distribution)(const double *alpha, long count, int sigmoid, const double *candidates,
+                                              double *z, double *p) {
+    if (sigmoid) {
+        for (long k = 0; k < count; k++) z[k] = 1 / (1 + VARIANT(exp_double)(-alpha[k]));
+    } else {
+        for (long k = 0; k < count; k++) z[k] = alpha[k];
+    }
+    double largest = z[0];
+    for (long k = 1; k < count; k++) largest = z[k] > largest ? z[k] : largest;
+    double sum = 0, sparsity = 0;
+    {
+#pragma clang fp reassociate(on)
+        for (long k = 0; k < count; k++) {
+            p[k] = VARIANT(exp_double)(z[k] - largest);
+            sum += p[k];
+        }
+        double inverse = 1 / sum;
+        for (long k = 0; k < count; k++) {
+            p[k] *= inverse;
+            sparsity += p[k] * candidates[k];
+        }
+    }
+    return sparsity;
+}
+
 static const sparsim_kernel_table VARIANT(table) = {
     VARIANT(exp_shifted_sum), VARIANT(maximum), VARIANT(scale), VARIANT(dot), VARIANT(swiglu), VARIANT(swiglu_backward),
+    VARIANT(exp_double_array), VARIANT(candidate_distribution),
 };

@@ -12,13 +12,27 @@ import Traces
         .appendingPathComponent("Support/reference_prodigy.py").path
     static let hasProdigyopt = (try? ExternalProcess.python(["-c", "import prodigyopt, torch"]).status) == 0
 
-    static func run(_ optimizer: inout some LogitOptimizer, steps: Int) -> [Double] {
-        var x = [Double](repeating: 0, count: curvature.count)
+    /// `copies` side by side of the quadratic's four coordinates.
+    static func run(_ optimizer: inout some LogitOptimizer, steps: Int, copies: Int = 1) -> [Double] {
+        var x = [Double](repeating: 0, count: curvature.count * copies)
         for _ in 0..<steps {
-            let gradient = x.indices.map { curvature[$0] * (x[$0] - minimum[$0]) }
+            let gradient = x.indices.map { curvature[$0 % 4] * (x[$0] - minimum[$0 % 4]) }
             optimizer.step(&x, gradient: gradient)
         }
         return x
+    }
+
+    /// Prodigy's sums over a large vector run in chunks on all cores: 5,000 copies of the problem
+    /// (20,000 logits, 16 chunks) scale both of d's sums by 5,000, so d and every copy's iterate
+    /// follow the single problem's, up to the rounding of the longer sums.
+    @Test func prodigyOnManyParametersFollowsTheSmallProblem() {
+        var small = Prodigy(parameterCount: 4, dCoef: 5), large = Prodigy(parameterCount: 20_000, dCoef: 5)
+        let expected = Self.run(&small, steps: 60), result = Self.run(&large, steps: 60, copies: 5_000)
+        #expect(Prodigy.chunks(20_000).count == 16)
+        #expect(abs(large.d - small.d) <= 1e-9 * small.d, "d \(large.d) vs \(small.d)")
+        for (index, value) in result.enumerated() {
+            #expect(abs(value - expected[index % 4]) <= 1e-9 * max(1, abs(expected[index % 4])), "x[\(index)]")
+        }
     }
 
     @Test(.enabled(if: hasProdigyopt || ExternalProcess.mustRunEverything, "needs python3 with prodigyopt and torch"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Traces
 @testable import Pruner
 
 /// The vectorised exp against double-precision exp, and the kernels built on it against their
@@ -25,6 +26,44 @@ import Testing
             if ulps > worst { (worst, at) = (ulps, x) }
         }
         #expect(worst <= 2, "\(worst) ulp at x = \(at)")
+    }
+
+    @Test(arguments: levels)
+    func doubleExpIsWithinTwoUlpOverTheWholeRange(level: VectorMath.InstructionSet) {
+        var x = (0..<200_000).map { -708 + Double($0) * (709 + 708) / 200_000 }
+        x += (-3000...3000).map { Double($0) * 1e-3 }  // around 0 and the rounding boundaries ±ln2/2
+        var e = [Double](repeating: 0, count: x.count)
+        VectorMath.exp(x, into: &e, count: x.count, using: level)
+        var worst = 0.0, at = 0.0
+        for (value, result) in zip(x, e) {
+            let exact = Foundation.exp(value)
+            let ulps = abs(result - exact) / exact.ulp
+            if ulps > worst { (worst, at) = (ulps, value) }
+        }
+        #expect(worst <= 2, "\(worst) ulp at x = \(at)")
+    }
+
+    /// z = sigmoid(α), p = softmax(z) and Σ p·s against the same in Foundation's exp, both
+    /// parameterisations, odd lengths (the vector tails).
+    @Test(arguments: levels, [2, 7, 101])
+    func candidateDistributionMatchesItsDefinition(level: VectorMath.InstructionSet, count: Int) {
+        var generator = SeededGenerator(seed: UInt64(count))
+        let alpha = (0..<count).map { _ in Double.random(in: -8...8, using: &generator) }
+        let candidates = (0..<count).map { 1 - Double($0) / Double(count - 1) }
+        for sigmoid in [true, false] {
+            var z = [Double](repeating: 0, count: count), p = z
+            let sparsity = VectorMath.candidateDistribution(logits: alpha, count: count, sigmoid: sigmoid, candidates: candidates,
+                                                            exponents: &z, probabilities: &p, using: level)
+            let exactZ = alpha.map { sigmoid ? 1 / (1 + Foundation.exp(-$0)) : $0 }
+            let largest = exactZ.max()!, e = exactZ.map { Foundation.exp($0 - largest) }, total = e.reduce(0, +)
+            let exactP = e.map { $0 / total }
+            for k in 0..<count {
+                #expect(abs(z[k] - exactZ[k]) <= 4 * exactZ[k].ulp, "z[\(k)]")
+                #expect(abs(p[k] - exactP[k]) <= 1e-15 * exactP[k] + 1e-300, "p[\(k)] \(p[k]) vs \(exactP[k])")
+            }
+            let exactSparsity = zip(exactP, candidates).reduce(0) { $0 + $1.0 * $1.1 }
+            #expect(abs(sparsity - exactSparsity) <= 1e-15)
+        }
     }
 
     @Test(arguments: levels)

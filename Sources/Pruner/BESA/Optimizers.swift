@@ -82,25 +82,34 @@ public struct Prodigy: LogitOptimizer {
         let dlr = d * learningRate
         let weight = d / d0 * dlr
         numerator *= beta3
-        var denominator = 0.0
-        let (beta1, beta2, beta3, current) = (beta1, beta2, beta3, d)
+        let (beta1, beta2, beta3, current, count) = (beta1, beta2, beta3, d, s.count)
         // Raw pointers: the half-million logits of a row-wise block make bounds and exclusivity
-        // checks on five arrays a measurable part of a step.
-        x0.withUnsafeBufferPointer { x0 in
+        // checks on five arrays a measurable part of a step. Fixed chunks on all cores, their
+        // partial sums added in chunk order: the same result on any number of cores.
+        let chunks = Self.chunks(count)
+        let sums: [(numerator: Double, denominator: Double)] = x0.withUnsafeBufferPointer { x0 in
         gradient.withUnsafeBufferPointer { gradient in
         parameters.withUnsafeBufferPointer { parameters in
         first.withUnsafeMutableBufferPointer { first in
         second.withUnsafeMutableBufferPointer { second in
         s.withUnsafeMutableBufferPointer { s in
-            for i in 0..<s.count {
-                let g = gradient[i]
-                numerator += weight * g * (x0[i] - parameters[i])
-                first[i] = beta1 * first[i] + current * (1 - beta1) * g
-                second[i] = beta2 * second[i] + current * current * (1 - beta2) * g * g
-                s[i] = beta3 * s[i] + weight * g
-                denominator += abs(s[i])
+            nonisolated(unsafe) let (x0, gradient, parameters) = (x0.baseAddress!, gradient.baseAddress!, parameters.baseAddress!)
+            nonisolated(unsafe) let (first, second, s) = (first.baseAddress!, second.baseAddress!, s.baseAddress!)
+            return Parallel.map(chunks.count) { chunk in
+                var numerator = 0.0, denominator = 0.0
+                for i in chunks[chunk] {
+                    let g = gradient[i]
+                    numerator += weight * g * (x0[i] - parameters[i])
+                    first[i] = beta1 * first[i] + current * (1 - beta1) * g
+                    second[i] = beta2 * second[i] + current * current * (1 - beta2) * g * g
+                    s[i] = beta3 * s[i] + weight * g
+                    denominator += abs(s[i])
+                }
+                return (numerator, denominator)
             }
         }}}}}}
+        numerator += sums.reduce(0) { $0 + $1.numerator }
+        let denominator = sums.reduce(0) { $0 + $1.denominator }
         // No gradient at all: nothing to learn from, and d̂ would divide by zero.
         guard denominator > 0 else { return }
         // With unbounded growth the estimate is the largest d̂ seen so far.
@@ -109,9 +118,16 @@ public struct Prodigy: LogitOptimizer {
         first.withUnsafeBufferPointer { first in
         second.withUnsafeBufferPointer { second in
         parameters.withUnsafeMutableBufferPointer { parameters in
-            for i in 0..<parameters.count {
-                parameters[i] -= dlr * first[i] / (second[i].squareRoot() + updated * epsilon)
+            nonisolated(unsafe) let (first, second, parameters) = (first.baseAddress!, second.baseAddress!, parameters.baseAddress!)
+            Parallel.forEach(chunks.count) { chunk in
+                for i in chunks[chunk] { parameters[i] -= dlr * first[i] / (second[i].squareRoot() + updated * epsilon) }
             }
         }}}
+    }
+
+    /// 16 near-equal ranges covering 0..<count (fewer for small counts).
+    static func chunks(_ count: Int) -> [Range<Int>] {
+        let pieces = max(1, min(16, count / 1024))
+        return (0..<pieces).map { count * $0 / pieces..<count * ($0 + 1) / pieces }
     }
 }

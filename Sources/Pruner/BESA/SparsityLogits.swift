@@ -51,23 +51,13 @@ public struct SparsityLogits: Sendable, Equatable {
     /// through here, so a step's snapshot and the single-group functions agree to the bit.
     private func distribution(group: Int, exponents z: UnsafeMutablePointer<Double>, probabilities p: UnsafeMutablePointer<Double>) -> Double {
         let count = candidateCount
-        alpha.withUnsafeBufferPointer { alpha in
-            let logits = alpha.baseAddress! + group * count
-            for k in 0..<count { z[k] = parameterisation == .sigmoidSoftmax ? 1 / (1 + exp(-logits[k])) : logits[k] }
+        return alpha.withUnsafeBufferPointer { alpha in
+            candidates.withUnsafeBufferPointer { candidates in
+                VectorMath.candidateDistribution(logits: alpha.baseAddress! + group * count, count: count,
+                                                 sigmoid: parameterisation == .sigmoidSoftmax, candidates: candidates.baseAddress!,
+                                                 exponents: z, probabilities: p)
+            }
         }
-        var largest = z[0]
-        for k in 1..<count { largest = max(largest, z[k]) }
-        var sum = 0.0
-        for k in 0..<count {
-            p[k] = exp(z[k] - largest)
-            sum += p[k]
-        }
-        var sparsity = 0.0
-        for k in 0..<count {
-            p[k] /= sum
-            sparsity += p[k] * candidates[k]
-        }
-        return sparsity
     }
 
     /// z, p and ŝ of one group, as new arrays.

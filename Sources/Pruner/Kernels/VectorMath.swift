@@ -71,6 +71,23 @@ public enum VectorMath {
         level.kernels.swiglu(gate, up, count)
     }
 
+    /// result[i] = exp(x[i]) in Double: the same reduction with ln 2 in two parts and e^r by its
+    /// Taylor polynomial to degree 13, ≤ 2 ulp against Foundation's exp on [−708, 709] (clamped
+    /// outside, where 2ⁿ would leave the normal doubles).
+    public static func exp(_ x: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>, count: Int,
+                           using level: InstructionSet = .supported) {
+        level.kernels.exp_double(x, result, count)
+    }
+
+    /// BESA's distribution over candidate sparsities for one group (`SparsityLogits`): z = sigmoid(α)
+    /// (or α itself when `sigmoid` is false) and p = softmax(z) written to `z` and `p`; returns
+    /// Σ p_k · candidates[k]. Double throughout, with the double exp above.
+    public static func candidateDistribution(logits alpha: UnsafePointer<Double>, count: Int, sigmoid: Bool,
+                                             candidates: UnsafePointer<Double>, exponents z: UnsafeMutablePointer<Double>,
+                                             probabilities p: UnsafeMutablePointer<Double>, using level: InstructionSet = .supported) -> Double {
+        level.kernels.candidate_distribution(alpha, count, sigmoid ? 1 : 0, candidates, z, p)
+    }
+
     /// The backward of m = silu(a) ⊙ b given dm: da = dm ⊙ b ⊙ σ(a)(1 + a(1 − σ(a))), db = dm ⊙ silu(a).
     public static func swiGLUBackward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, dm: UnsafePointer<Float>,
                                       dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int,

@@ -29,6 +29,11 @@ typedef struct sparsim_kernel_table {
     /// The backward of m = silu(gate) * up: dGate = dm * up * s(1 + gate(1 - s)), dUp = dm * silu(gate),
     /// s = sigmoid(gate).
     void (*swiglu_backward)(const float *gate, const float *up, const float *dm, float *dGate, float *dUp, long count);
+    /// result[i] = exp(x[i]) in double (<= 2 ulp on [-708, 709]; clamped outside).
+    void (*exp_double)(const double *x, double *result, long count);
+    /// BESA's candidate distribution of one group: z[k] = sigmoid(alpha[k]) (or alpha[k] when `sigmoid`
+    /// is 0), p = softmax(z); returns sum of p[k] * candidates[k].
+    double (*candidate_distribution)(const double *alpha, long count, int sigmoid, const double *candidates, double *z, double *p);
 } sparsim_kernel_table;
 
 /// The kernels of `level`, or of the supported level when `level` is higher.
