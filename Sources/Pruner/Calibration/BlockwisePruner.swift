@@ -93,7 +93,7 @@ public struct BlockwisePruner {
                     let output = model.block(weights, x) { projection, input in
                         // q/k/v and gate/up share their input: keep one set each.
                         guard [.q, .o, .gate, .down].contains(projection) else { return }
-                        statistics[projection, default: InputStatistics(channels: input.cols, withGram: needsHessian)].add(input)
+                        statistics[projection, default: InputStatistics(channels: input.cols, withGram: collectsGramMatrices)].add(input)
                     }
                     if method == .besa { denseOutputs.append(output) }
                 }
@@ -136,9 +136,7 @@ public struct BlockwisePruner {
     }
 
     /// Whether the run accumulates each input's XᵀX (SparseGPT, the weight updates, BESA's OBS ranking).
-    public var collectsGramMatrices: Bool { needsHessian }
-
-    private var needsHessian: Bool {
+    public var collectsGramMatrices: Bool {
         method == .sparsegpt || weightUpdate.needsHessian || (method == .besa && besa.importance.needsHessian)
     }
 
@@ -200,5 +198,4 @@ public struct BlockwisePruner {
         result.quantization = WeightQuantization(bits: quantizer.bits, groupSize: quantizer.groupSize)
         return result
     }
-
 }

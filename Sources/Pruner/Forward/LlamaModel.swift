@@ -31,7 +31,8 @@ public struct LlamaModel: Sendable {
     /// Runs block `index` on hidden states (tokens × hidden, positions 0..<tokens). `observe` sees the
     /// input of each linear layer (q, k and v share one input; gate and up another).
     public func block(_ index: Int, _ x: Matrix, observe: ((Projection, Matrix) -> Void)? = nil) -> Matrix {
-        block(weights.blocks[index], x, past: nil, observe: observe).output
+        precondition(index < weights.blocks.count, "block \(index) is not in memory (a model opened without its blocks: use its BlockSource)")
+        return block(weights.blocks[index], x, past: nil, observe: observe).output
     }
 
     /// Runs a block with the weights `block` (one this model does not hold, e.g. read from the file
