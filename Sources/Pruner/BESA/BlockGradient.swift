@@ -43,10 +43,9 @@ struct BlockGradient {
     private func backward(x: Matrix, effective masked: [Projection: Matrix], inputGradient: Bool,
                           outputGradient: (Matrix) -> Matrix) -> Result {
         let config = model.config
-        let norms = block
         // Forward, keeping what the backward needs.
-        let n1 = Layers.rmsNorm(x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon)
-        let biases = norms.biases
+        let n1 = Layers.rmsNorm(x, weight: block.attentionNorm, epsilon: config.rmsNormEpsilon)
+        let biases = block.biases
         var q = Layers.linear(n1, masked[.q]!, bias: biases[.q]), k = Layers.linear(n1, masked[.k]!, bias: biases[.k])
         let v = Layers.linear(n1, masked[.v]!, bias: biases[.v])
         model.rotary.apply(&q, heads: config.heads, layout: model.weights.rotaryLayout)
@@ -54,7 +53,7 @@ struct BlockGradient {
         let attention = Attention.forward(q: q, k: k, v: v, heads: config.heads, keyValueHeads: config.keyValueHeads, headDim: config.headDim)
         var h = x
         Layers.add(&h, Layers.linear(attention, masked[.o]!, bias: biases[.o]))
-        let n2 = Layers.rmsNorm(h, weight: norms.mlpNorm, epsilon: config.rmsNormEpsilon)
+        let n2 = Layers.rmsNorm(h, weight: block.mlpNorm, epsilon: config.rmsNormEpsilon)
         let a = Layers.linear(n2, masked[.gate]!, bias: biases[.gate]), b = Layers.linear(n2, masked[.up]!, bias: biases[.up])
         var m = a
         Layers.swiGLU(&m, b)
@@ -74,7 +73,7 @@ struct BlockGradient {
         var dn2 = gate.dx
         Layers.add(&dn2, up.dx)
         var dh = dy
-        Layers.add(&dh, LayerGradients.rmsNorm(x: h, weight: norms.mlpNorm, epsilon: config.rmsNormEpsilon, dy: dn2))
+        Layers.add(&dh, LayerGradients.rmsNorm(x: h, weight: block.mlpNorm, epsilon: config.rmsNormEpsilon, dy: dn2))
         // Attention branch: h = x + attention Woᵀ.
         let output = LayerGradients.maskedLinear(x: attention, maskedWeight: masked[.o]!, dy: dh)
         weightGradients[.o] = output.dWeight
@@ -90,7 +89,7 @@ struct BlockGradient {
         Layers.add(&dn1, BLAS.matmul(dk, masked[.k]!))
         Layers.add(&dn1, BLAS.matmul(dv, masked[.v]!))
         var dx = dh
-        Layers.add(&dx, LayerGradients.rmsNorm(x: x, weight: norms.attentionNorm, epsilon: config.rmsNormEpsilon, dy: dn1))
+        Layers.add(&dx, LayerGradients.rmsNorm(x: x, weight: block.attentionNorm, epsilon: config.rmsNormEpsilon, dy: dn1))
         return Result(weightGradients: weightGradients, inputGradient: dx)
     }
 

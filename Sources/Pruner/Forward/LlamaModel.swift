@@ -90,18 +90,21 @@ public struct LlamaModel: Sendable {
 
     /// All blocks, then logits.
     public func forward(_ tokens: [Int32]) -> Matrix {
+        logits(normed: finalHidden(lastHidden(tokens)))
+    }
+
+    /// The embedding of `tokens` through every block (before the final norm).
+    func lastHidden(_ tokens: [Int32]) -> Matrix {
         var x = embed(tokens)
         for index in 0..<config.layers { x = block(index, x) }
-        return logits(normed: finalHidden(x))
+        return x
     }
 
     /// Mean negative log-likelihood (nats) of each token given the ones before it, over
     /// tokens[1...]. The head is applied `chunk` rows at a time (see `score`).
     public func meanNegativeLogLikelihood(_ tokens: [Int32], chunk: Int = 128) -> Double {
         precondition(tokens.count >= 2, "need at least two tokens")
-        var x = embed(Array(tokens.dropLast()))
-        for index in 0..<config.layers { x = block(index, x) }
-        return meanNegativeLogLikelihood(lastHidden: x, of: tokens, chunk: chunk)
+        return meanNegativeLogLikelihood(lastHidden: lastHidden(Array(tokens.dropLast())), of: tokens, chunk: chunk)
     }
 
     /// The same from `lastHidden`, the last block's output on tokens.dropLast() (a run that went
@@ -174,9 +177,7 @@ public struct LlamaModel: Sendable {
     /// log-softmax at targets[t], and whether that is the (first) largest logit there.
     func targetLogLikelihoods(input: ArraySlice<Int32>, targets: ArraySlice<Int32>, chunk: Int = 128) -> [(logLikelihood: Double, isGreedy: Bool)] {
         precondition(targets.count <= input.count)
-        var x = embed(Array(input))
-        for index in 0..<config.layers { x = block(index, x) }
-        let normed = finalHidden(x)
+        let normed = finalHidden(lastHidden(Array(input)))
         let hidden = config.hiddenSize, first = input.count - targets.count
         return score(Matrix(rows: targets.count, cols: hidden, values: Array(normed.values[(first * hidden)...])), targets: targets, chunk: chunk)
     }
