@@ -8,7 +8,8 @@
 #
 # The two sides alternate (sparsim first in odd rounds, PyTorch first in even ones) and each side's
 # best round counts; model loading is not timed on either side. "speed ratio" is sparsim's speed over
-# PyTorch's (PyTorch's seconds ÷ sparsim's): above 1, sparsim is faster. Settings by environment: ROUNDS
+# PyTorch's (PyTorch's seconds ÷ sparsim's): above 1, sparsim is faster. "ceiling" is the ratio an
+# engine would reach that ran every multiply-add of the window at this machine's sgemm peak. Settings by environment: ROUNDS
 # (forward, default 2), WINDOWS_512 (8), WINDOWS_2048 (2), PRUNE_ROUNDS (1), PRUNE_SAMPLES (32),
 # PRUNE_SEQLEN (512). Installs torch 2.13 (CPU), transformers, gguf, accelerate, h5py if missing.
 set -euo pipefail
@@ -32,8 +33,11 @@ export OMP_NUM_THREADS=2
 best() { printf '%s\n' "$@" | sort -g | head -1; }   # the smallest of its arguments
 
 if [[ "$what" != prune ]]; then
+    # What no fp32 engine can beat here: a window's multiply-adds at this machine's sgemm peak
+    # (`sparsim bench forward`); "ceiling" is that speed over PyTorch's, the most the ratio can be.
+    roofline=$("$sparsim" bench forward --model "$model" --data "$text" --seqlen 512 --seqlen 2048 --windows 1)
     echo "forward: dense perplexity of the first windows of $text (best of ${ROUNDS:-2} interleaved rounds)"
-    printf "%-8s %8s %12s %12s %10s %14s\n" seqlen windows "sparsim tok/s" "torch tok/s" "speed ratio" "ppl (s / t)"
+    printf "%-8s %8s %12s %12s %10s %9s %14s\n" seqlen windows "sparsim tok/s" "torch tok/s" "speed ratio" ceiling "ppl (s / t)"
     for seqlen in 512 2048; do
         windows=$([[ $seqlen == 512 ]] && echo "${WINDOWS_512:-8}" || echo "${WINDOWS_2048:-2}")
         ours=() theirs=() ppl_ours="" ppl_theirs=""
@@ -51,8 +55,10 @@ if [[ "$what" != prune ]]; then
             done
         done
         s=$(best "${ours[@]}") t=$(best "${theirs[@]}")
-        awk -v L="$seqlen" -v n="$windows" -v s="$s" -v t="$t" -v ps="$ppl_ours" -v pt="$ppl_theirs" 'BEGIN {
-            printf "%-8d %8d %12.1f %12.1f %9.2fx %7s/%-7s\n", L, n, L * n / s, L * n / t, t / s, ps, pt }'
+        atPeak=$(awk -v L="$seqlen" '$1 == "seqlen" { length_ = $2 + 0 } length_ == L && /every FLOP at the peak/ {
+            sub(/.*every FLOP at the peak: /, ""); print $1 + 0 }' <<<"$roofline")
+        awk -v L="$seqlen" -v n="$windows" -v s="$s" -v t="$t" -v ps="$ppl_ours" -v pt="$ppl_theirs" -v peak="$atPeak" 'BEGIN {
+            printf "%-8d %8d %12.1f %12.1f %9.2fx %8.2fx %7s/%-7s\n", L, n, L * n / s, L * n / t, t / s, peak / (L * n / t), ps, pt }'
     done
 fi
 

@@ -92,6 +92,31 @@ import Traces
     }
 }
 
+extension SparsityLogitsTests {
+    /// BESA keeps W ⊙ M from step to step and re-masks only the ranks whose mask changed: after any
+    /// sequence of prune counts, up and down, it must equal W times a freshly made hard mask.
+    @Test(arguments: [BESA.Granularity.row, .layer])
+    func remaskingStepByStepEqualsMaskingAfresh(granularity: BESA.Granularity) {
+        let (rows, cols) = (6, 50)
+        let weight = PruningMethodTests.tied(rows, cols, seed: 21)
+        var generator = SeededGenerator(seed: 9)
+        let scores = (0..<rows * cols).map { _ in Float(Int(generator.nextUnit() * 8)) }  // ties everywhere
+        let groups = granularity == .row ? rows : 1
+        let layer = RankedLayer(projection: .up, weight: weight, scores: scores, logits: SparsityLogits(groups: groups, inputs: cols))
+        var masked = weight, current = [Int](repeating: 0, count: groups)
+        for step in 0..<40 {
+            // Small moves as training makes, and now and then a jump to either end.
+            let counts = current.map { count in
+                step % 13 == 12 ? (generator.nextUnit() < 0.5 ? 0 : cols) : max(0, min(cols, count + Int(generator.nextUnit() * 11) - 5))
+            }
+            layer.remask(&masked, from: current, to: counts)
+            current = counts
+            let mask = layer.hardMask(pruneCounts: counts)
+            #expect(masked.values == zip(weight.values, mask.values).map { $0 * $1 }, "step \(step)")
+        }
+    }
+}
+
 extension SparsityLogits.Parameterisation: CustomTestStringConvertible {
     public var testDescription: String { rawValue }
 }

@@ -78,13 +78,22 @@ public enum BESA {
         var clippingParameters = clippings?.flatMap(\.logits) ?? []
         var clippingOptimizer = options.clippingOptimizer.make(parameterCount: clippingParameters.count)
         var losses: [Double] = []
+        // W ⊙ M of each layer, kept from step to step: a step re-masks only the ranks whose hard
+        // mask changed (few: the sparsities move by small steps) instead of copying every weight.
+        var maskedWeights = layers.map(\.weight)
+        var appliedCounts = layers.map { [Int](repeating: 0, count: $0.logits.groups) }
         for _ in 0..<options.epochs {
             for (x, reference) in zip(inputs, references) {
                 let snapshots = layers.map { $0.logits.snapshot() }
-                let masked = Dictionary(uniqueKeysWithValues: Parallel.map(layers.count) { index in
-                    let layer = layers[index], counts = snapshots[index].sparsities.map(layer.logits.hardPruneCount(sparsity:))
-                    return (layer.projection, layer.masked(pruneCounts: counts))
-                })
+                let counts = layers.indices.map { snapshots[$0].sparsities.map(layers[$0].logits.hardPruneCount(sparsity:)) }
+                maskedWeights.withUnsafeMutableBufferPointer { weights in
+                    nonisolated(unsafe) let weights = weights
+                    Parallel.forEach(layers.count) { index in
+                        layers[index].remask(&weights[index], from: appliedCounts[index], to: counts[index])
+                    }
+                }
+                appliedCounts = counts
+                let masked = Dictionary(uniqueKeysWithValues: zip(layers.map(\.projection), maskedWeights))
                 let quantized = clippings.map { clippings in
                     Dictionary(uniqueKeysWithValues: zip(layers, clippings).map { ($0.projection, $1.quantize(masked[$0.projection]!)) })
                 }
@@ -175,7 +184,7 @@ struct RankedLayer {
         let cols = weight.cols
         order = scores.withUnsafeBufferPointer { all in
             Parallel.map(weight.rows) { row in  // rows rank independently
-                Ranking.ascending(UnsafeBufferPointer(rebasing: all[row * cols..<(row + 1) * cols])).map(Int32.init)
+                Ranking.ascending(UnsafeBufferPointer(rebasing: all[row * cols..<(row + 1) * cols]))
             }
         }
         self.logits = logits
@@ -188,9 +197,22 @@ struct RankedLayer {
         zeroingLowestRanked(of: Matrix(rows: weight.rows, cols: weight.cols, repeating: 1), pruneCounts: counts)
     }
 
-    /// W ⊙ `hardMask(pruneCounts:)`, without making the mask.
-    func masked(pruneCounts counts: [Int]) -> Matrix {
-        zeroingLowestRanked(of: weight, pruneCounts: counts)
+    /// Turns `masked`, W with the `current[group]` lowest-ranked entries of each row zeroed, into W ⊙
+    /// `hardMask(pruneCounts: counts)`: only the ranks between the two counts change (zeroed, or
+    /// the weight put back).
+    func remask(_ masked: inout Matrix, from current: [Int], to counts: [Int]) {
+        let cols = weight.cols
+        weight.values.withUnsafeBufferPointer { weight in
+        masked.values.withUnsafeMutableBufferPointer { values in
+            for row in 0..<self.weight.rows {
+                let (before, after) = (current[group(ofRow: row)], counts[group(ofRow: row)])
+                let ranked = order[row], offset = row * cols
+                for rank in min(before, after)..<max(before, after) {
+                    let index = offset + Int(ranked[rank])
+                    values[index] = after > before ? 0 : weight[index]
+                }
+            }
+        }}
     }
 
     /// `matrix` (shaped like the weight) with the `pruneCounts[group]` lowest-ranked entries of each row set to 0.

@@ -2,13 +2,38 @@
 /// weights take 16 values per 32-weight block), so every ordering is stable: among equal scores the
 /// lower index comes first, as `torch.sort(..., stable=True)` orders them.
 enum Ranking {
-    /// Indices of `scores`, ascending by score, ties by index. Each score and its index are packed
-    /// into one UInt64 whose integer order is that order, so a plain (unstable, but every key is
-    /// distinct) sort of integers does what a stable sort with a comparing closure did, ~5× faster.
-    static func ascending(_ scores: UnsafeBufferPointer<Float>) -> [Int] {
-        var keys = packedKeys(scores)
-        keys.sort()
-        return keys.map(index(ofKey:))
+    /// Indices of `scores`, ascending by score, ties by index: a least-significant-digit radix sort
+    /// of the scores' ordered bits, one byte a pass. Each pass is stable and the indices start in
+    /// order, so ties keep it; a pass whose byte is the same for every score (the sign and the
+    /// exponent's high bits usually are) is skipped. Linear in the row, ~3× faster than sorting
+    /// packed (score, index) keys at BESA's row lengths.
+    static func ascending(_ scores: UnsafeBufferPointer<Float>) -> [Int32] {
+        let count = scores.count
+        precondition(count < 1 << 31, "row too long for 32-bit indices")
+        var keys = scores.map(orderedBits), order = (0..<Int32(count)).map { $0 }
+        var spareKeys = [UInt32](repeating: 0, count: count), spareOrder = [Int32](repeating: 0, count: count)
+        // The four bytes' histograms in one pass over the keys.
+        var histograms = [Int](repeating: 0, count: 4 * 256)
+        for key in keys { for byte in 0..<4 { histograms[byte << 8 | Int(key >> (8 * byte) & 0xFF)] += 1 } }
+        for byte in 0..<4 {
+            let histogram = histograms[byte << 8..<(byte + 1) << 8]
+            guard !histogram.contains(count) else { continue }  // one bucket holds every key: nothing moves
+            var next = [Int](repeating: 0, count: 256), start = 0
+            for (bucket, size) in histogram.enumerated() { (next[bucket], start) = (start, start + size) }
+            keys.withUnsafeBufferPointer { keys in
+            order.withUnsafeBufferPointer { order in
+            spareKeys.withUnsafeMutableBufferPointer { toKeys in
+            spareOrder.withUnsafeMutableBufferPointer { toOrder in
+                for i in 0..<count {
+                    let bucket = Int(keys[i] >> (8 * byte) & 0xFF), slot = next[bucket]
+                    (toKeys[slot], toOrder[slot]) = (keys[i], order[i])
+                    next[bucket] = slot + 1
+                }
+            }}}}
+            swap(&keys, &spareKeys)
+            swap(&order, &spareOrder)
+        }
+        return order
     }
 
     /// The first `count` indices of `ascending(scores)`, in no particular order: a quickselect on the
