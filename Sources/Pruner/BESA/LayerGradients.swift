@@ -140,3 +140,11 @@ extension LayerGradients {
         return (dq, dk, dv)
     }
 }
+
+extension Attention {
+    /// Multiply-adds ×2 of the backward pass (`LayerGradients.attention`, from position 0): five
+    /// products a tile (P again, dV, dP, dQ, dK), over the backward's own row blocks.
+    public static func backwardFlops(tokens: Int, heads: Int, headDim: Int) -> Double {
+        5 * productFlops(tokens: tokens, queryStart: 0, heads: heads, headDim: headDim, rowBlock: LayerGradients.attentionRowBlock)
+    }
+}

@@ -218,9 +218,14 @@ public enum Attention {
     /// Multiply-adds ×2 of `forward` for `tokens` queries after `queryStart` cached positions: the
     /// two products of every (head, row block) tile, each over the keys up to the tile's last row.
     public static func flops(tokens: Int, queryStart: Int = 0, heads: Int, headDim: Int) -> Double {
+        2 * productFlops(tokens: tokens, queryStart: queryStart, heads: heads, headDim: headDim, rowBlock: rowBlock)
+    }
+
+    /// One rows × keys × headDim product per (head, row block) tile, summed.
+    static func productFlops(tokens: Int, queryStart: Int, heads: Int, headDim: Int, rowBlock: Int) -> Double {
         stride(from: 0, to: tokens, by: rowBlock).reduce(0.0) { total, first in
             let rows = min(rowBlock, tokens - first), keys = queryStart + first + rows
-            return total + 4 * Double(heads * rows * keys * headDim)
+            return total + 2 * Double(heads * rows * keys * headDim)
         }
     }
 

@@ -48,11 +48,15 @@ struct BenchForward: ParsableCommand {
                          length, totalTokens / forwardSeconds, windows.count, forwardSeconds,
                          linearFlops / linearSeconds / 1e9, 100 * linearFlops / linearSeconds / 1e9 / peak,
                          100 * linearSeconds / forwardSeconds))
-            let work = ForwardWork(loaded.model.config, vocabulary: loaded.model.weights.head.rows, window: length)
-            let achieved = work.total * Double(windows.count) / forwardSeconds / 1e9
-            print(String(format: "              %.1f MFLOP/token (linears %.0f%%, attention %.0f%%, head %.0f%%): %.1f GFLOP/s = %.0f%% of peak; every FLOP at the peak: %.1f tokens/s",
-                         work.total / Double(length) / 1e6, 100 * work.linears / work.total, 100 * work.attention / work.total,
-                         100 * work.head / work.total, achieved, 100 * achieved / peak, peak * 1e9 / work.total * Double(length)))
+            // A window's first length − 1 tokens go through the blocks and the head.
+            let work = MultiplyAdds(loaded.model.config, tokens: length - 1)
+            let (blocks, attention) = (Double(loaded.model.config.layers), Double(loaded.model.config.layers) * work.attention)
+            let head = work.head(vocabulary: loaded.model.weights.head.rows)
+            let total = blocks * work.blockForward + head
+            let achieved = total * Double(windows.count) / forwardSeconds / 1e9
+            print(String(format: "              %.1f MFLOP/token (attention %.0f%%, head %.0f%%): %.1f GFLOP/s = %.0f%% of peak; every FLOP at the peak: %.1f tokens/s",
+                         total / Double(length) / 1e6, 100 * attention / total, 100 * head / total,
+                         achieved, 100 * achieved / peak, peak * 1e9 / total * Double(length)))
         }
     }
 
@@ -92,22 +96,5 @@ struct BenchForward: ParsableCommand {
             }
         }
         return (seconds, flops)
-    }
-}
-
-/// The multiply-adds (×2) of one perplexity window: its first `window − 1` tokens through every
-/// block (the seven linears, the causal attention's two products per tile) and the head on each of
-/// them. What the forward cannot do with less, at any speed: its time at the sgemm peak bounds
-/// the tokens/s any fp32 implementation reaches on this machine.
-struct ForwardWork {
-    let linears: Double, attention: Double, head: Double
-    var total: Double { linears + attention + head }
-
-    init(_ config: LlamaConfig, vocabulary: Int, window: Int) {
-        let tokens = Double(window - 1)
-        let blockWeights = Projection.allCases.reduce(0) { $0 + config.shape(of: $1).rows * config.shape(of: $1).cols }
-        linears = 2 * tokens * Double(blockWeights * config.layers)
-        attention = Double(config.layers) * Attention.flops(tokens: window - 1, heads: config.heads, headDim: config.headDim)
-        head = 2 * tokens * Double(config.hiddenSize * vocabulary)
     }
 }
