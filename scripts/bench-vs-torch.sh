@@ -9,9 +9,9 @@
 # The two sides alternate (sparsim first in odd rounds, PyTorch first in even ones) and each side's
 # best round counts; model loading is not timed on either side. "speed ratio" is sparsim's speed over
 # PyTorch's (PyTorch's seconds ÷ sparsim's): above 1, sparsim is faster. "ceiling" is the ratio an
-# engine would reach that ran every multiply-add of the window at this machine's sgemm peak. Settings by environment: ROUNDS
-# (forward, default 2), WINDOWS_512 (8), WINDOWS_2048 (2), PRUNE_ROUNDS (1), PRUNE_SAMPLES (32),
-# PRUNE_SEQLEN (512). Installs torch 2.13 (CPU), transformers, gguf, accelerate, h5py if missing.
+# engine would reach that ran every multiply-add of the window at this machine's sgemm peak.
+# Settings by environment: ROUNDS (forward, default 2), WINDOWS_512 (8), WINDOWS_2048 (2),
+# PRUNE_ROUNDS (1), PRUNE_SAMPLES (32), PRUNE_SEQLEN (512). Installs torch 2.13 (CPU), transformers, gguf, accelerate, h5py if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}

@@ -1,7 +1,7 @@
 import Testing
 @testable import Pruner
 
-/// The packed-key order against the definition: ascending by score, ties by index (torch's stable sort).
+/// The radix order against the definition: ascending by score, ties by index (torch's stable sort).
 @Suite struct RankingTests {
     @Test(arguments: [0, 1, 7, 256, 257, 576, 1536, 100_000])
     func ascendingIsTheStableOrderOfTheScores(count: Int) {

@@ -49,13 +49,11 @@ struct BenchForward: ParsableCommand {
                          linearFlops / linearSeconds / 1e9, 100 * linearFlops / linearSeconds / 1e9 / peak,
                          100 * linearSeconds / forwardSeconds))
             // A window's first length − 1 tokens go through the blocks and the head.
-            let work = MultiplyAdds(loaded.model.config, tokens: length - 1)
-            let (blocks, attention) = (Double(loaded.model.config.layers), Double(loaded.model.config.layers) * work.attention)
-            let head = work.head(vocabulary: loaded.model.weights.head.rows)
-            let total = blocks * work.blockForward + head
+            let work = MultiplyAdds(loaded.model.config, tokens: length - 1), layers = Double(loaded.model.config.layers)
+            let head = work.head(vocabulary: loaded.model.weights.head.rows), total = layers * work.blockForward + head
             let achieved = total * Double(windows.count) / forwardSeconds / 1e9
             print(String(format: "              %.1f MFLOP/token (attention %.0f%%, head %.0f%%): %.1f GFLOP/s = %.0f%% of peak; every FLOP at the peak: %.1f tokens/s",
-                         total / Double(length) / 1e6, 100 * attention / total, 100 * head / total,
+                         total / Double(length) / 1e6, 100 * layers * work.attention / total, 100 * head / total,
                          achieved, 100 * achieved / peak, peak * 1e9 / total * Double(length)))
         }
     }
