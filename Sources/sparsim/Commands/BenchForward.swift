@@ -11,7 +11,10 @@ struct BenchForward: ParsableCommand {
         discussion: """
             Measures, in one run: the sgemm peak (a 2048³ product, best of 5 after a warm-up), the full forward pass \
             (embedding, 30 blocks, head) on windows of the evaluation text, and the seven linear \
-            products of every block alone at the same shapes. Use a release build on an idle machine.
+            products of every block alone at the same shapes. Then counts the window's multiply-adds \
+            (linears, causal attention, head) and prints the share of the peak the whole forward \
+            reached and the tokens/s it would reach with every multiply-add at the peak: the ceiling \
+            of any fp32 implementation on this machine. Use a release build on an idle machine.
             """
     )
 

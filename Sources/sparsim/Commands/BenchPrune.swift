@@ -11,7 +11,9 @@ struct BenchPrune: ParsableCommand {
         discussion: """
             The reference protocol runs every block twice (dense, to collect statistics; pruned, to feed \
             the next block), so a data-driven method costs at least two forward passes; the ratio shows \
-            what the method adds on top. Peak memory: run `sparsim prune` (it prints and records it).
+            what the method adds on top. BESA's line also gives its multiply-adds over Wanda's (the \
+            dense and pruned passes plus a masked forward and a backward per window): the least its \
+            time can be over Wanda's. Peak memory: run `sparsim prune` (it prints and records it).
             """
     )
 
