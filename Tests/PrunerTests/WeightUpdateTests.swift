@@ -119,7 +119,12 @@ import Traces
         let free = try SparseGPT.prune(weight, hessian: h, sparsity: 0.5, pattern: pattern, blockSize: 32)
         let fixed = try SparseGPT.prune(weight, hessian: h, rule: .fixed(free.mask), blockSize: 32)
         #expect(fixed.mask == free.mask)
-        #expect(fixed.weight == free.weight)
+        // Equal up to float rounding, not bit for bit: OpenBLAS's LAPACK rounds differently with
+        // one thread or two, and tests running alongside switch its thread count (seen in CI: 1-ulp
+        // differences). A fixed mask that changed the sweep would move weights by ~0.1.
+        let largest = free.weight.values.map(abs).max()!
+        let difference = zip(fixed.weight.values, free.weight.values).map { abs($0 - $1) }.max()!
+        #expect(difference <= 1e-5 * largest, "max |Δw| \(difference) of max |w| \(largest)")
     }
 
     @Test func rowCountsPruneExactlyTheGivenCountInEveryRow() throws {
