@@ -2,20 +2,22 @@
 //
 // sparsim: prune LLaMA-family models (BESA, Wanda, SparseGPT, magnitude) and
 // simulate the pruned layers on a ViTCoD-style sparse accelerator.
-// Layout and the reason for each target: ../README.md and docs/.
+// Layout and the reason for each target: docs/development.md.
 
 import PackageDescription
 
-/// The pruner's scalar loops (sorting rows, SparseGPT's sweep, softmax) run 10-50× slower without
-/// optimisation, and the tests run them on the real model: compile them optimised in debug builds
-/// too (testability stays on, so `@testable import` still works).
-let optimisedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
-let optimisedCEvenInDebug: [CSetting] = [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+/// The pruner's scalar loops (sorting rows, SparseGPT's sweep, softmax) and the simulator's cycle
+/// models (the mapper plays thousands of mappings) run 10-50× slower without optimization, and the
+/// tests run them on the real model and its traces: compile them optimized in debug builds too
+/// (testability stays on, so `@testable import` still works).
+let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+let optimizedCEvenInDebug: [CSetting] = [.unsafeFlags(["-O2"], .when(configuration: .debug))]
 
 let package = Package(
     name: "sparsim",
     products: [
         .executable(name: "sparsim", targets: ["sparsim"]),
+        .library(name: "SparsimSupport", targets: ["SparsimSupport"]),
         .library(name: "Traces", targets: ["Traces"]),
         .library(name: "Pruner", targets: ["Pruner"]),
         .library(name: "ViTCoDSim", targets: ["ViTCoDSim"]),
@@ -41,31 +43,35 @@ let package = Package(
         // The element-wise kernels (exp, softmax, SwiGLU, …) compiled for SSE2, AVX2 and AVX-512 and
         // picked at run time: Swift has no per-function target attributes, and a binary built for
         // AVX2 would not start on older CPUs.
-        .target(name: "SIMDKernels", exclude: ["README.md"], cSettings: optimisedCEvenInDebug),
+        .target(name: "SIMDKernels", exclude: ["README.md"], cSettings: optimizedCEvenInDebug),
 
         // MARK: - Libraries
+        // What every module needs and none owns: the parallel loop, atomic output files and their
+        // clean-up on signals, seeded random numbers, SHA-256, a binary heap, file errors.
+        .target(name: "SparsimSupport", exclude: ["README.md"]),
         .target(
             name: "Traces",
-            dependencies: ["CHDF5"],
+            dependencies: ["CHDF5", "SparsimSupport"],
             exclude: ["README.md"]
         ),
         .target(
             name: "Pruner",
-            dependencies: ["CBLAS", "SIMDKernels", "Traces"],
+            dependencies: ["CBLAS", "SIMDKernels", "SparsimSupport", "Traces"],
             exclude: ["README.md"],
-            swiftSettings: optimisedEvenInDebug
+            swiftSettings: optimizedEvenInDebug
         ),
         .target(
             name: "ViTCoDSim",
-            dependencies: ["Traces"],
-            exclude: ["README.md"]
+            dependencies: ["SparsimSupport", "Traces"],
+            exclude: ["README.md"],
+            swiftSettings: optimizedEvenInDebug
         ),
 
         // MARK: - Command-line tool
         .executableTarget(
             name: "sparsim",
             dependencies: [
-                "Traces", "Pruner", "ViTCoDSim", "CMalloc",
+                "SparsimSupport", "Traces", "Pruner", "ViTCoDSim", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,14 +79,17 @@ let package = Package(
         // MARK: - Tests
         // Temporary directories and external processes (python3, h5dump, the sparsim binary).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "TracesTests", dependencies: ["Traces", "TestSupport"]),
-        .testTarget(name: "PrunerTests", dependencies: ["Pruner", "TestSupport"],
+        .testTarget(name: "SparsimSupportTests", dependencies: ["SparsimSupport"]),
+        // The README and docs as a reader meets them (links, length, nothing pointing outside).
+        .testTarget(name: "DocumentationTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "TracesTests", dependencies: ["SparsimSupport", "Traces", "TestSupport"]),
+        .testTarget(name: "PrunerTests", dependencies: ["Pruner", "SparsimSupport", "TestSupport"],
                     exclude: ["Support/reference_transformers.py", "Support/train_sentencepiece_bpe.py", "Support/reference_prodigy.py"]),
-        .testTarget(name: "ViTCoDSimTests", dependencies: ["ViTCoDSim", "Traces", "TestSupport"],
+        .testTarget(name: "ViTCoDSimTests", dependencies: ["ViTCoDSim", "SparsimSupport", "Traces", "TestSupport"],
                     exclude: ["Support/reference_hw_sim.py", "Golden"]),
         // Runs the built `sparsim` binary as a user would; depending on the executable
         // target makes `swift test` build it.
-        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "Traces", "ViTCoDSim", "Pruner", "TestSupport"],
+        .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "SparsimSupport", "Traces", "ViTCoDSim", "Pruner", "TestSupport"],
                     exclude: ["Support/png_colors.py", "Support/reference_pruning.py", "Support/reference_lm_eval.py"]),
     ]
 )

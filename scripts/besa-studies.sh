@@ -77,7 +77,7 @@ else
     run samples-128          --samples 128 "${besa[@]}"
     run importance-magnitude "${besa[@]}" --importance magnitude
     run importance-obs       "${besa[@]}" --importance obs
-    run softmax              "${besa[@]}" --parameterisation softmax
+    run softmax              "${besa[@]}" --parameterization softmax
     run candidates-21        "${besa[@]}" --candidates 21
     run samples-16           --samples 16 "${besa[@]}"
     run samples-64           --samples 64 "${besa[@]}"

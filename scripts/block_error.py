@@ -2,7 +2,7 @@
 
 For every block b and every trace: replace block b's seven linears by the trace's (masked original
 weights, or the trace's own weights when it stores them; with --masks-only-weights always the
-masked originals), run the otherwise dense model, and measure BESA's normalised reconstruction loss
+masked originals), run the otherwise dense model, and measure BESA's normalized reconstruction loss
 of block b's output against the dense model's:  Σ_t,c ((Y_ref − Y)_tc / ‖Y_ref[:, c]‖)² / C,
 averaged over windows. Blocks see dense inputs, so this isolates each method's masks from error
 propagation. Prints one row per block and the mean. Needs torch, transformers, gguf, h5py.

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Extracts Jane Austen's six novels as plain text from the R package janeaustenr's lazy-load
-database (Debian package r-cran-janeaustenr): Rdata.rdx is a gzip'd R serialisation of the index
+database (Debian package r-cran-janeaustenr): Rdata.rdx is a gzip'd R serialization of the index
 (name -> offset and length in Rdata.rdb); each object in Rdata.rdb is a 4-byte big-endian length
-and a zlib'd XDR serialisation of a character vector, one element per line of the book.
+and a zlib'd XDR serialization of a character vector, one element per line of the book.
 
 Usage: extract_austen.py DATA_DIR OUT_DIR   (DATA_DIR holds Rdata.rdx and Rdata.rdb)
 Writes OUT_DIR/austen_<book>.txt, lines joined with "\\n" plus a final newline (NA lines empty).
@@ -15,7 +15,7 @@ import zlib
 
 
 class RReader:
-    """The subset of R's XDR serialisation format that these files use."""
+    """The subset of R's XDR serialization format that these files use."""
 
     def __init__(self, data):
         self.data, self.pos, self.refs = data, 0, []
@@ -32,7 +32,7 @@ class RReader:
 
     def header(self):
         if self.data[:2] != b"X\n":
-            raise ValueError("not an XDR R serialisation")
+            raise ValueError("not an XDR R serialization")
         self.pos = 2
         version = self.int32()
         self.int32()  # R version that wrote it

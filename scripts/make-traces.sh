@@ -27,14 +27,14 @@ sparsim=${SPARSIM:-.build/release/sparsim}
 common=(--model "$model" --samples 32 --seqlen 512 --seed 0
         --eval data/text/austen_persuasion.txt --eval-seqlen 512 --eval-windows 16)
 mkdir -p "$outdir" traces/logs
-quantised() {  # quantised NAME ARGS...: prune into OUTDIR/NAME.h5, log in traces/logs/NAME.log
+quantized() {  # quantized NAME ARGS...: prune into OUTDIR/NAME.h5, log in traces/logs/NAME.log
     local name=$1; shift
     [[ -z "$only" || "$only" == "$name" ]] || return 0
     echo "== $name"
     "$sparsim" prune "${common[@]}" "$@" --out "$outdir/$name.h5" | tee "traces/logs/$name.log"
 }
-run() {  # run NAME ARGS...: the same, masks only (quantised traces must keep their weights)
-    quantised "$@" --masks-only
+run() {  # run NAME ARGS...: the same, masks only (quantized traces must keep their weights)
+    quantized "$@" --masks-only
 }
 if [[ "$model_name" == smollm2 ]]; then
     run smollm2-besa-row-50   --method besa --granularity row --sparsity 0.5 --update-weights none
@@ -51,6 +51,6 @@ else
     run qwen-wanda-50         --method wanda --sparsity 0.5
     run qwen-sparsegpt-50     --method sparsegpt --sparsity 0.5
     run qwen-magnitude-50     --method magnitude --sparsity 0.5
-    quantised qwen-rtn4       --method rtn --wbits 4
-    quantised qwen-besa-joint4 --method besa --granularity row --sparsity 0.5 --wbits 4 --quantization joint
+    quantized qwen-rtn4       --method rtn --wbits 4
+    quantized qwen-besa-joint4 --method besa --granularity row --sparsity 0.5 --wbits 4 --quantization joint
 fi

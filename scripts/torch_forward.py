@@ -1,6 +1,6 @@
 """PyTorch's side of scripts/bench-vs-torch.sh: the dense perplexity of the first windows of a text,
 as `sparsim eval --data TEXT --seqlen L --max-windows N` computes it, by transformers on the CPU
-(fp32, the GGUF dequantised by transformers, 2 threads). Usage:
+(fp32, the GGUF dequantized by transformers, 2 threads). Usage:
 
   torch_forward.py GGUF TEXT SEQLEN WINDOWS
 

@@ -7,7 +7,7 @@
 
 #include <cblas.h>
 
-/// Cholesky factorisation of a symmetric positive-definite matrix (column-major).
+/// Cholesky factorization of a symmetric positive-definite matrix (column-major).
 void spotrf_(const char *uplo, const int *n, float *a, const int *lda, int *info);
 /// Inverse of a symmetric positive-definite matrix from its Cholesky factor.
 void spotri_(const char *uplo, const int *n, float *a, const int *lda, int *info);

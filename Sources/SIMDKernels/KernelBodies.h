@@ -1,7 +1,7 @@
 // The kernels' bodies, included once per instruction-set level by SIMDKernels.c with VARIANT(name)
 // naming that level's copy; `#pragma clang attribute` gives every function here that level's target.
-// Plain loops the vectoriser widens to the level's registers. Reductions keep lanes in float:
-// `reassociate(on)` lets the vectoriser split a sum into lanes (strict IEEE order forbids it).
+// Plain loops the vectorizer widens to the level's registers. Reductions keep lanes in float:
+// `reassociate(on)` lets the vectorizer split a sum into lanes (strict IEEE order forbids it).
 
 /// exp(x) = 2^n e^r, n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2]; e^r by Cephes' degree-6
 /// polynomial, 2^n written into the exponent bits. <= 2 ulp against double exp on [-87.3, 88.3];
@@ -47,7 +47,7 @@ static double VARIANT(exp_shifted_sum)(float *values, long count, float shift) {
 }
 
 static float VARIANT(maximum)(const float *values, long count) {
-    // Sixteen running maxima the vectoriser keeps in registers (a max reduction is not reassociated for it).
+    // Sixteen running maxima the vectorizer keeps in registers (a max reduction is not reassociated for it).
     float lanes[16];
     for (int j = 0; j < 16; j++) lanes[j] = -INFINITY;
     long i = 0;

@@ -33,7 +33,7 @@ public struct TraceMetadata: Sendable, Equatable {
 }
 
 /// One pruned linear layer: its keep-mask and, optionally, the weights after pruning
-/// (SparseGPT updates kept weights; quantisation changes them).
+/// (SparseGPT updates kept weights; quantization changes them).
 public struct TraceLayer: Sendable, Equatable {
     public var id: LayerID
     public var mask: KeepMask
@@ -42,7 +42,7 @@ public struct TraceLayer: Sendable, Equatable {
     /// BESA: the sparsity it learned for each row (C_out values) or for the whole layer (one
     /// value), before the final masks were rounded to whole weights.
     public var learnedSparsity: [Float]?
-    /// How `weight` was quantised, if it was: its values lie on a `bits`-bit grid per group.
+    /// How `weight` was quantized, if it was: its values lie on a `bits`-bit grid per group.
     public var quantization: WeightQuantization?
 
     public init(id: LayerID, mask: KeepMask, weight: [Float]? = nil, learnedSparsity: [Float]? = nil,
@@ -50,7 +50,7 @@ public struct TraceLayer: Sendable, Equatable {
         precondition(weight == nil || weight!.count == mask.count, "weight count does not match the mask")
         precondition(learnedSparsity == nil || [1, mask.rows].contains(learnedSparsity!.count),
                      "learned sparsities are one per row or one per layer")
-        precondition(quantization == nil || weight != nil, "quantised layers store their weights")
+        precondition(quantization == nil || weight != nil, "quantized layers store their weights")
         self.id = id
         self.mask = mask
         self.weight = weight

@@ -16,7 +16,7 @@ public struct LayerSummary: Sendable, Equatable {
 ///
 /// Every problem is reported as a `TraceError` whose one-line description names
 /// the file and, where it applies, the object inside it. Its state is immutable and every HDF5
-/// call is serialised, so it can be shared between threads.
+/// call is serialized, so it can be shared between threads.
 public final class TraceReader: @unchecked Sendable {
     public let path: String
     public let metadata: TraceMetadata

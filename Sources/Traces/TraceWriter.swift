@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import SparsimSupport
 
 /// Writes a trace one layer at a time, atomically.
 ///

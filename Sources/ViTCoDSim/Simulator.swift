@@ -8,7 +8,7 @@ public enum CycleModel: String, CaseIterable, Sendable, Codable {
     case full
 }
 
-/// A layer to simulate: its name, mask and, for quantised weights, its value width.
+/// A layer to simulate: its name, mask and, for quantized weights, its value width.
 public struct LayerWorkload: Sendable {
     public var id: LayerID
     public var mask: KeepMask

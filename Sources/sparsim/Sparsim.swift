@@ -14,7 +14,6 @@ struct Sparsim: ParsableCommand {
     )
 
     static func main() {
-        BLASThreadTuning.restartWithSleepingWorkersIfNeeded()
         HeapTuning.keepLargeAllocationsInTheHeap()
         main(nil)
     }

@@ -19,14 +19,16 @@ import Traces
     }
 
     /// Pruning from a source that hands out one block at a time gives the masks and pruned blocks
-    /// of pruning the resident model, and passes each pruned block on exactly once. (Wanda: its
-    /// result does not depend on how many threads OpenBLAS happens to use while other tests run;
-    /// SparseGPT's LAPACK calls do, in the last bits.)
-    @Test func pruningFromABlockSourceMatchesTheResidentModel() throws {
+    /// of pruning the resident model, bit for bit, and passes each pruned block on exactly once.
+    /// SparseGPT and BESA with the least-squares update factor matrices in LAPACK, whose rounding
+    /// must not depend on what the tests running alongside do (`BLASThreading`).
+    @Test(arguments: [PruningMethod.wanda, .sparsegpt, .besa])
+    func pruningFromABlockSourceMatchesTheResidentModel(method: PruningMethod) throws {
         let model = BlockwisePrunerTests.tinyModel()
         var resident = model
         var residentLayers: [TraceLayer] = []
-        let pruner = BlockwisePruner(method: .wanda, sparsity: 0.5, pattern: .unstructured)
+        var pruner = BlockwisePruner(method: method, sparsity: 0.5, pattern: .unstructured)
+        if method == .besa { pruner.weightUpdate = .lstsq }
         try pruner.prune(&resident, calibration: BlockwisePrunerTests.calibration) { residentLayers += $0.layers }
         var shell = model
         shell.weights.blocks = []

@@ -1,12 +1,13 @@
 import Foundation
+import SparsimSupport
 import Testing
 import TestSupport
 import Traces
 @testable import Pruner
 
 @Suite struct GGUFTests {
-    /// One block of each quantised type, with values worked out by hand.
-    static func quantisedFile() -> Data {
+    /// One block of each quantized type, with values worked out by hand.
+    static func quantizedFile() -> Data {
         var builder = GGUFBuilder()
         builder.add("general.architecture", string: "test")
         builder.add("general.alignment", uint32: 32)
@@ -38,7 +39,7 @@ import Traces
 
     @Test func decodesEveryTypeExactly() throws {
         let folder = try TemporaryDirectory()
-        try Self.quantisedFile().write(to: URL(fileURLWithPath: folder.file("q.gguf")))
+        try Self.quantizedFile().write(to: URL(fileURLWithPath: folder.file("q.gguf")))
         let file = try GGUFFile(path: folder.file("q.gguf"))
         #expect(file.version == 3)
         #expect(file.metadata["general.architecture"] == .string("test"))
@@ -65,17 +66,17 @@ import Traces
     }
 
     @Test func badFilesGiveOneLineErrors() throws {
-        let good = Self.quantisedFile()
+        let good = Self.quantizedFile()
         #expect(try Self.parseError(good) == nil)
         // Truncated inside the data and inside the header.
         #expect(try Self.parseError(good.prefix(good.count - 10))?.contains("runs past the end of the file") == true)
         #expect(try Self.parseError(good.prefix(40))?.contains("truncated") == true)
         #expect(try Self.parseError(Data("GGUF".utf8))?.contains("truncated") == true)
         #expect(try Self.parseError(Data("not a model at all".utf8))?.contains("not a GGUF file") == true)
-        // Unknown quantisation type.
+        // Unknown quantization type.
         var unknown = GGUFBuilder()
         unknown.tensors.append(("w", [256], 15, Data(count: 292)))
-        #expect(try Self.parseError(unknown.build())?.contains("quantisation type 15 (Q8_K)") == true)
+        #expect(try Self.parseError(unknown.build())?.contains("quantization type 15 (Q8_K)") == true)
         // Overlapping tensors: two tensors at the same offset.
         var overlap = GGUFBuilder()
         overlap.addTensor("a", dims: [4], type: .f32, bytes: Data(count: 16))
@@ -92,7 +93,7 @@ import Traces
     }
 
     @Test func fuzzedHeadersNeverCrash() throws {
-        let original = Self.quantisedFile()
+        let original = Self.quantizedFile()
         var generator = SeededGenerator(seed: 99)
         let folder = try TemporaryDirectory()
         var accepted = 0

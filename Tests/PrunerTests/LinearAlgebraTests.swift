@@ -1,3 +1,4 @@
+import SparsimSupport
 import Testing
 import Traces
 @testable import Pruner
@@ -32,12 +33,17 @@ import Traces
 
     @Test(arguments: [(1, 1, 1), (3, 5, 7), (17, 1, 9), (33, 64, 20)])
     func gemmAllTransposeCombinations(m: Int, k: Int, n: Int) {
-        let a = Self.random(m, k, seed: 1), b = Self.random(k, n, seed: 2)
-        let reference = Self.naiveProduct(a, b)
-        #expect(Self.maxError(BLAS.matmul(a, b), reference) < 1e-4)
-        #expect(Self.maxError(BLAS.matmul(a.transposed(), transposeA: true, b), reference) < 1e-4)
-        #expect(Self.maxError(BLAS.matmul(a, b.transposed(), transposeB: true), reference) < 1e-4)
-        #expect(Self.maxError(BLAS.matmul(a.transposed(), transposeA: true, b.transposed(), transposeB: true), reference) < 1e-4)
+        Self.expectEveryTransposeMatches(Self.random(m, k, seed: 1), Self.random(k, n, seed: 2))
+    }
+
+    /// a · b through `BLAS.matmul` with each operand stored as it is or transposed, against the
+    /// naive product in Double.
+    static func expectEveryTransposeMatches(_ a: Matrix, _ b: Matrix, sourceLocation: SourceLocation = #_sourceLocation) {
+        let reference = naiveProduct(a, b)
+        let products = [BLAS.matmul(a, b), BLAS.matmul(a.transposed(), transposeA: true, b),
+                        BLAS.matmul(a, b.transposed(), transposeB: true),
+                        BLAS.matmul(a.transposed(), transposeA: true, b.transposed(), transposeB: true)]
+        for product in products { #expect(maxError(product, reference) < 1e-4, sourceLocation: sourceLocation) }
     }
 
     @Test func gemmAccumulatesWithAlphaAndBeta() {

@@ -1,10 +1,11 @@
 import Foundation
+import SparsimSupport
 import Testing
 import TestSupport
 import Traces
 @testable import Pruner
 
-/// The optimisers of BESA's logits, on the quadratic ½ Σ a_i (x_i − b_i)² whose minimum is b.
+/// The optimizers of BESA's logits, on the quadratic ½ Σ a_i (x_i − b_i)² whose minimum is b.
 @Suite struct OptimizerTests {
     static let curvature = [1.0, 4.0, 0.25, 2.0]
     static let minimum = [3.0, -1.0, 0.5, 10.0]

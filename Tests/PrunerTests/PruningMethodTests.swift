@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Testing
 import Traces
 @testable import Pruner

@@ -6,18 +6,12 @@ import TestSupport
 /// Where scripts/fetch-qwen.sh put the second real model, if it did.
 enum QwenModel {
     static let name = "Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf"
-    static let path: String? = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let candidates = [ProcessInfo.processInfo.environment["SPARSIM_DATA"], root.path + "/data",
-                          root.deletingLastPathComponent().path + "/shared/data"].compactMap { $0 }
-        return candidates.map { $0 + "/" + name }.first { FileManager.default.fileExists(atPath: $0) }
-    }()
+    static let path: String? = RealData.path(of: name)
     /// Loaded once (2.4 GB in fp32) for the tests that run it.
     static let loaded: LoadedModel = try! ModelLoader.load(path!)
 }
 
-/// The second real model's tensors: one tensor of each quantisation type the file uses, decoded
+/// The second real model's tensors: one tensor of each quantization type the file uses, decoded
 /// by sparsim and by the `gguf` package's reader and dequantizer.
 @Suite(.enabled(if: QwenModel.path != nil || ExternalProcess.mustRunEverything,
                 "data/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf is absent (run scripts/fetch-qwen.sh)"))

@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Testing
 import Traces
 @testable import Pruner
@@ -38,10 +39,10 @@ import Traces
     }
 
     /// L = Σ_r c_r m_r + λ (ŝ − 0.3)², checked against central finite differences in Double, for
-    /// the reference's candidates and parameterisation and for the ablations' variants.
-    @Test(arguments: [(101, SparsityLogits.Parameterisation.sigmoidSoftmax), (21, .sigmoidSoftmax), (101, .softmax), (11, .softmax)])
-    func gradientMatchesFiniteDifferences(candidates: Int, parameterisation: SparsityLogits.Parameterisation) {
-        var logits = SparsityLogits(groups: 2, inputs: 23, candidates: candidates, parameterisation: parameterisation)
+    /// the reference's candidates and parameterization and for the ablations' variants.
+    @Test(arguments: [(101, SparsityLogits.Parameterization.sigmoidSoftmax), (21, .sigmoidSoftmax), (101, .softmax), (11, .softmax)])
+    func gradientMatchesFiniteDifferences(candidates: Int, parameterization: SparsityLogits.Parameterization) {
+        var logits = SparsityLogits(groups: 2, inputs: 23, candidates: candidates, parameterization: parameterization)
         var generator = SeededGenerator(seed: 8)
         for k in logits.alpha.indices { logits.alpha[k] = generator.nextUnit() * 4 - 2 }
         let weights = (0..<23).map { _ in generator.nextUnit() * 2 - 1 }
@@ -67,7 +68,7 @@ import Traces
         }
     }
 
-    /// The reference's parameterisation cannot leave [0.376, 0.624] however large the logits (each
+    /// The reference's parameterization cannot leave [0.376, 0.624] however large the logits (each
     /// candidate weighs between 1 and e); softmax(α) reaches either end.
     @Test func onlyThePlainSoftmaxReachesTheWholeRange() {
         var reference = SparsityLogits(groups: 1, inputs: 1000)
@@ -84,7 +85,7 @@ import Traces
             let s = reference.sparsity(group: 0)
             #expect(s <= bound + 1e-12 && s >= 1 - bound - 1e-12, "ŝ = \(s)")
         }
-        var plain = SparsityLogits(groups: 1, inputs: 1000, parameterisation: .softmax)
+        var plain = SparsityLogits(groups: 1, inputs: 1000, parameterization: .softmax)
         plain.alpha = plain.candidates.map { $0 == 1 ? 40 : 0 }
         #expect(plain.sparsity(group: 0) > 0.99)
         plain.alpha = plain.candidates.map { $0 == 0 ? 40 : 0 }
@@ -117,6 +118,6 @@ extension SparsityLogitsTests {
     }
 }
 
-extension SparsityLogits.Parameterisation: CustomTestStringConvertible {
+extension SparsityLogits.Parameterization: CustomTestStringConvertible {
     public var testDescription: String { rawValue }
 }

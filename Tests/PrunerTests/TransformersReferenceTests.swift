@@ -4,7 +4,7 @@ import TestSupport
 @testable import Pruner
 
 /// sparsim's tokenizer and forward pass against Hugging Face transformers on the real model.
-@Suite(.enabled(if: SharedModel.available, "the shipped model is not in ../shared/data or data/ (run scripts/fetch-data.sh)"))
+@Suite(.enabled(if: SharedModel.available, "the shipped model is not in data/ (run scripts/fetch-data.sh)"))
 struct TransformersReferenceTests {
     static let enabled = SharedModel.hasTransformers || ExternalProcess.mustRunEverything
     static let prompt = "It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife."
@@ -75,7 +75,7 @@ struct TransformersReferenceTests {
 }
 
 /// The GGUF stores q/k rows permuted for adjacent-pair RoPE; both layouts must give the same logits.
-@Suite(.enabled(if: SharedModel.available, "the shipped model is not in ../shared/data or data/"))
+@Suite(.enabled(if: SharedModel.available, "the shipped model is not in data/ (run scripts/fetch-data.sh)"))
 struct RotaryLayoutTests {
     @Test func adjacentPairsOnFileLayoutEqualsHalfSplitOnHuggingFaceLayout() throws {
         let ids = SharedModel.loaded.tokenizer.encode(TransformersReferenceTests.prompt)

@@ -1,9 +1,10 @@
 import Foundation
+import SparsimSupport
 import Testing
 import Traces
 @testable import Pruner
 
-/// The vectorised exp against double-precision exp, and the kernels built on it against their
+/// The vectorized exp against double-precision exp, and the kernels built on it against their
 /// scalar definitions.
 @Suite struct VectorMathTests {
     /// Every copy of the kernels this CPU runs (the C target compiles three; all are checked here).
@@ -44,7 +45,7 @@ import Traces
     }
 
     /// z = sigmoid(α), p = softmax(z) and Σ p·s against the same in Foundation's exp, both
-    /// parameterisations, odd lengths (the vector tails).
+    /// parameterizations, odd lengths (the vector tails).
     @Test(arguments: levels, [2, 7, 101])
     func candidateDistributionMatchesItsDefinition(level: VectorMath.InstructionSet, count: Int) {
         var generator = SeededGenerator(seed: UInt64(count))

@@ -34,7 +34,8 @@ import ViTCoDSim
         return values
     }
 
-    @Test func tableCSVParsesWithPythonsReaderAndEqualsTheSimulator() throws {
+    @Test(.enabled(if: !ExternalProcess.quickTier, "python3 is not run in the quick tier"))
+    func tableCSVParsesWithPythonsReaderAndEqualsTheSimulator() throws {
         let folder = try TemporaryDirectory()
         let traces = try Self.writeTraces(in: folder)
         let out = folder.file("table4.csv")
@@ -107,7 +108,8 @@ import ViTCoDSim
 
     static let hasChromium = (try? ExternalProcess.run("/usr/bin/env", ["chromium", "--version"]).status) == 0
 
-    @Test func plotIsWellFormedSVGWithEveryBarAndCell() throws {
+    @Test(.enabled(if: !ExternalProcess.quickTier, "python3 is not run in the quick tier"))
+    func plotIsWellFormedSVGWithEveryBarAndCell() throws {
         let folder = try TemporaryDirectory()
         let traces = try Self.writeTraces(in: folder)
         let svg = folder.file("plot.svg")
@@ -136,10 +138,10 @@ import ViTCoDSim
         let shot = try ExternalProcess.run("/usr/bin/env", ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                                                             "--window-size=960,700", "--screenshot=" + png, "file://" + svg])
         try #require(FileManager.default.fileExists(atPath: png), "chromium wrote no screenshot: \(shot.stderr)")
-        // The first two palette colours are the two methods' bars: both must be on screen in quantity.
-        let colours = try ExternalProcess.python([Self.support + "/png_colors.py", png, "4C72B0", "DD8452"])
-        try #require(colours.status == 0, "\(colours.stderr)")
-        let numbers = colours.stdout.split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines))! }
+        // The first two palette colors are the two methods' bars: both must be on screen in quantity.
+        let colors = try ExternalProcess.python([Self.support + "/png_colors.py", png, "4C72B0", "DD8452"])
+        try #require(colors.status == 0, "\(colors.stderr)")
+        let numbers = colors.stdout.split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines))! }
         #expect(numbers[0] == 960 && numbers[1] == 700)
         #expect(numbers[2] > 5000 && numbers[3] > 5000, "bar pixels: \(numbers)")
     }

@@ -6,10 +6,7 @@ import Traces
 /// `sparsim eval` and `sparsim export` as a user runs them: bad input is one line and a non-zero exit.
 @Suite struct ModelCLITests {
     static let packageRoot = SimulateCLITests.packageRoot
-    static let gguf: String? = {
-        let candidates = [packageRoot + "/data", URL(fileURLWithPath: packageRoot).deletingLastPathComponent().path + "/shared/data"]
-        return candidates.map { $0 + "/SmolLM2-135M-Instruct.Q4_1.gguf" }.first { FileManager.default.fileExists(atPath: $0) }
-    }()
+    static let gguf: String? = RealData.path(of: "SmolLM2-135M-Instruct.Q4_1.gguf")
 
     static func expectOneLineError(_ arguments: [String], contains problem: String) throws {
         let result = try CLI.run(arguments)

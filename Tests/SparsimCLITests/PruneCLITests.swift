@@ -1,5 +1,6 @@
 import Foundation
 import Pruner
+import SparsimSupport
 import Testing
 import TestSupport
 import Traces
@@ -297,7 +298,7 @@ import Traces
             (["--method", "besa", "--optimizer", "sgd"], "--optimizer 'sgd' is neither prodigy nor adam"),
             (["--method", "besa", "--pattern", "2:4"], "BESA learns unstructured sparsity"),
             (["--method", "rtn"], "--method rtn needs --wbits"),
-            (["--method", "rtn", "--wbits", "4", "--masks-only"], "--masks-only would drop the quantised weights"),
+            (["--method", "rtn", "--wbits", "4", "--masks-only"], "--masks-only would drop the quantized weights"),
             (["--method", "wanda", "--wbits", "9"], "--wbits 9 is outside 2...8"),
             (["--method", "wanda", "--wbits", "4", "--quantization", "joint"], "--quantization joint learns clipping with BESA"),
             (["--method", "wanda", "--calib", folder.file("none.txt")], "none.txt: no such file"),
@@ -306,7 +307,8 @@ import Traces
             (["--method", "magnitude", "--update-weights", "lstsq"], "--update-weights needs calibration data"),
             (["--method", "besa", "--wbits", "4", "--update-weights", "lstsq"], "would undo the jointly learned quantization"),
             (["--method", "besa", "--importance", "random"], "--importance 'random' is not one of wanda, magnitude, obs"),
-            (["--method", "besa", "--parameterisation", "tanh"], "is neither sigmoid-softmax nor softmax"),
+            (["--method", "besa", "--parameterization", "tanh"], "is neither sigmoid-softmax nor softmax"),
+            (["--method", "besa", "--parameterisation", "tanh"], "--parameterization 'tanh' is neither sigmoid-softmax nor softmax"),  // the old spelling
             (["--method", "besa", "--candidates", "1"], "--candidates must be at least 2"),
             (["--method", "wanda", "--eval-task", folder.file("none.jsonl")], "none.jsonl: no such file"),
             (["--method", "wanda", "--eval-task", folder.file("text.txt")], "text.txt: line 1: not a JSON object"),

@@ -91,6 +91,17 @@ import TestSupport
         #expect(result.stderr.contains(problem), "\(result.stderr)")
     }
 
+    /// `--cycle-model` is the option's name; `--model`, its old name, still works and means the same.
+    @Test func cycleModelAndItsOldNameGiveTheSameReport() throws {
+        let new = try CLI.run(["simulate", "--trace", Self.syntheticTrace, "--format", "csv", "--cycle-model", "compute"])
+        let old = try CLI.run(["simulate", "--trace", Self.syntheticTrace, "--format", "csv", "--model", "compute"])
+        let full = try CLI.run(["simulate", "--trace", Self.syntheticTrace, "--format", "csv", "--cycle-model", "full", "--mapper", "fixed"])
+        #expect(new.status == 0 && old.status == 0 && full.status == 0)
+        #expect(new.stdout == old.stdout)
+        #expect(new.stdout.contains(",compute,") && !new.stdout.contains(",full,"))
+        #expect(full.stdout != new.stdout)
+    }
+
     @Test func outputFileIsWrittenWholeOrNotAtAll() throws {
         let folder = try TemporaryDirectory()
         let directory = folder.path
@@ -108,7 +119,7 @@ import TestSupport
         (["--pe-columns", "0"], "peColumns must be positive"),
         (["--bandwidth", "0"], "dramGBps must be positive"),
         (["--tokens", "0"], "tokens must be at least 1"),
-        (["--reference-quirks"], "--reference-quirks and --quirk apply to --model compute only"),
+        (["--reference-quirks"], "--reference-quirks and --quirk apply to --cycle-model compute only"),
         (["--model", "compute", "--quirk", "typo"], "unknown quirk 'typo'"),
         (["--sparse-format", "nm"], "--sparse-format nm needs an N:M trace"),
         (["--trace", "/no/such.h5"], "/no/such.h5: no such file"),

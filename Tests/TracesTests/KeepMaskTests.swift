@@ -1,3 +1,4 @@
+import SparsimSupport
 import Testing
 @testable import Traces
 

@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Testing
 @testable import Traces
 import TestSupport

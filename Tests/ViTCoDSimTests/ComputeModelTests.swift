@@ -1,3 +1,4 @@
+import SparsimSupport
 import Testing
 import Traces
 @testable import ViTCoDSim
@@ -44,7 +45,7 @@ import Traces
         #expect(result.tiles[0].sparsePEColumns == 64)
         #expect(result.cycles == 1)
         #expect(result.speedup == 4)
-        // The reference agrees here: no dense column means no relabelling, and K = N.
+        // The reference agrees here: no dense column means no relabeling, and K = N.
         #expect(ComputeModel(search: .ratio, quirks: .all).simulate(mask, projection: .o).speedup == 4)
     }
 

@@ -10,7 +10,7 @@ import TestSupport
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Support/reference_hw_sim.py").path
 
-    /// Masks that exercise every slip: label 200 swapped (G > 200) and merged, rows relabelled
+    /// Masks that exercise every slip: label 200 swapped (G > 200) and merged, rows relabeled
     /// past the edge of a wide matrix (C_out < C_in), down_proj patches, skewed and plain columns.
     static func masks() -> [(LayerID, KeepMask)] {
         [

@@ -1,8 +1,9 @@
 import Foundation
+import SparsimSupport
 import Traces
 
 /// BESA (Xu et al. 2024, arXiv 2402.16880): for each decoder block, learn how sparse each of its
-/// seven linears — and, row-wise, each output row — should be, by minimising the block's
+/// seven linears — and, row-wise, each output row — should be, by minimizing the block's
 /// reconstruction error with a sparsity penalty, the weights frozen and ranked by Wanda's score.
 public enum BESA {
     public enum Granularity: String, CaseIterable, Sendable {
@@ -21,13 +22,13 @@ public enum BESA {
         public var epochs = 1
         /// Candidate sparsities per group (the reference's 101: steps of 1%).
         public var candidates = SparsityLogits.referenceCandidateCount
-        public var parameterisation = SparsityLogits.Parameterisation.sigmoidSoftmax
+        public var parameterization = SparsityLogits.Parameterization.sigmoidSoftmax
         /// How each row's weights are ranked.
         public var importance = Importance.wanda
         /// Learn weight-only quantization jointly with the masks (paper §3.3): each linear's
-        /// clipping strengths train with α on the same loss; the final weights are quantised.
+        /// clipping strengths train with α on the same loss; the final weights are quantized.
         public var jointQuantizer: UniformQuantizer?
-        /// The clipping logits' own optimiser: OmniQuant trains them with Adam(W) at 1e-2. Sharing
+        /// The clipping logits' own optimizer: OmniQuant trains them with Adam(W) at 1e-2. Sharing
         /// BESA's Prodigy made the loss diverge (its step size, estimated mostly from α, is far too
         /// large for the clipping).
         public var clippingOptimizer = OptimizerChoice.adam(learningRate: 1e-2)
@@ -63,7 +64,7 @@ public enum BESA {
             RankedLayer(projection: projection, weight: weights[projection]!, scores: scores[projection]!,
                         logits: SparsityLogits(groups: options.granularity == .row ? weights[projection]!.rows : 1,
                                                inputs: weights[projection]!.cols, candidates: options.candidates,
-                                               parameterisation: options.parameterisation))
+                                               parameterization: options.parameterization))
         }
         let parameterCounts = layers.map { Double($0.weight.values.count) }
         let totalParameters = parameterCounts.reduce(0, +)
@@ -71,7 +72,7 @@ public enum BESA {
         var clippings = options.jointQuantizer.map { quantizer in
             layers.map { LearnableClipping(quantizer: quantizer, rows: $0.weight.rows, cols: $0.weight.cols) }
         }
-        // One optimiser over the seven layers' logits, as the reference's single Prodigy per block;
+        // One optimizer over the seven layers' logits, as the reference's single Prodigy per block;
         // another over the clipping logits.
         var parameters = layers.flatMap(\.logits.alpha)
         var optimizer = options.optimizer.make(parameterCount: parameters.count)
@@ -150,7 +151,7 @@ public enum BESA {
                            meanClippingStrength: strengths.map { $0.reduce(0, +) / Double($0.count) })
     }
 
-    /// BESA's normalised reconstruction loss Σ_t,c ((Y_ref − Y)_tc / ‖Y_ref[:, c]‖)² / C (‖·‖ over
+    /// BESA's normalized reconstruction loss Σ_t,c ((Y_ref − Y)_tc / ‖Y_ref[:, c]‖)² / C (‖·‖ over
     /// the window's tokens), added to `loss`; returns dL/dY.
     static func reconstructionGradient(output y: Matrix, reference: Matrix, loss: inout Double) -> Matrix {
         var channelNorms = [Float](repeating: 0, count: reference.cols)

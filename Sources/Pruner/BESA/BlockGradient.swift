@@ -2,14 +2,14 @@ import Traces
 
 /// The gradient of a loss with respect to the masks of one decoder block's seven linears, given
 /// dL/dy for the block's output: the forward pass with the masked weights (kept activations), then
-/// back through the MLP and attention branches (../shared/BACKWARD.md, "Block").
+/// back through the MLP and attention branches (docs/design/block-gradients.md, "The block").
 struct BlockGradient {
     let model: LlamaModel
     /// The block's dense weights: its norms and biases (the linears' weights are passed per call).
     let block: BlockWeights
 
     struct Result {
-        /// dL/dW' per projection, W' the weight the forward used (masked, possibly quantised).
+        /// dL/dW' per projection, W' the weight the forward used (masked, possibly quantized).
         var weightGradients: [Projection: Matrix]
         /// dL/dx for the block's input, when asked for.
         var inputGradient: Matrix?
@@ -20,7 +20,7 @@ struct BlockGradient {
         }
     }
 
-    /// The block's output with the weights `effective` (W ⊙ M, or the quantised W ⊙ M), and the
+    /// The block's output with the weights `effective` (W ⊙ M, or the quantized W ⊙ M), and the
     /// gradients given dL/dy as `lossGradient` computes it from the output; dL/dM is taken
     /// straight through as dL/dW' ⊙ W. BESA needs no gradient for the block's input: skipping it
     /// saves the input products of q, k and v and the first RMSNorm's backward.

@@ -6,7 +6,7 @@ public enum Importance: String, CaseIterable, Sendable {
     /// |W_ij|.
     case magnitude
     /// W_ij² / [(H + λI)⁻¹]_jj: the optimal-brain-surgeon saliency SparseGPT prunes by, the error
-    /// that dropping W_ij alone would cost once the rest of the row compensates (λ: 1% of mean diag H).
+    /// that dropping W_ij alone would cost once the rest of the row compensates (λ: `Damping`).
     case obs
 
     public var needsHessian: Bool { self == .obs }
@@ -19,11 +19,8 @@ public enum Importance: String, CaseIterable, Sendable {
         case .magnitude:
             return weight.values.map { abs($0) }
         case .obs:
-            var h = statistics.hessian
-            let n = h.rows
-            let lambda = Float(0.01 * (0..<n).reduce(0.0) { $0 + Double(h[$1, $1]) } / Double(max(n, 1)))
-            for j in 0..<n { h[j, j] += lambda > 0 ? lambda : 1 }
-            let inverse = try LAPACK.inverseSPD(h)
+            let h = statistics.hessian
+            let inverse = try LAPACK.inverseSPD(Damping.damped(h, lambda: Damping.lambda(for: h)))
             var scores = weight.values
             for row in 0..<weight.rows {
                 for col in 0..<weight.cols {

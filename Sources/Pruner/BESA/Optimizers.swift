@@ -1,11 +1,12 @@
 import Foundation
+import SparsimSupport
 
-/// A first-order optimiser over one flat vector of parameters (BESA's sparsity logits of a block).
+/// A first-order optimizer over one flat vector of parameters (BESA's sparsity logits of a block).
 public protocol LogitOptimizer {
     mutating func step(_ parameters: inout [Double], gradient: [Double])
 }
 
-/// Which optimiser learns BESA's logits.
+/// Which optimizer learns BESA's logits.
 public enum OptimizerChoice: Sendable, Equatable {
     /// Prodigy (Mishchenko & Defazio 2023), as the BESA reference uses it: lr 1, no weight decay,
     /// no bias correction; `dCoef` scales the estimated step size.

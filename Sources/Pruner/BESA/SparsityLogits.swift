@@ -1,6 +1,7 @@
 import Foundation
+import SparsimSupport
 
-/// BESA's learnable sparsity for one linear layer (paper §3; ../shared/REFERENCE.md, BESA).
+/// BESA's learnable sparsity for one linear layer (paper §3; docs/design/methods.md, BESA).
 ///
 /// Each group of rows (every row for row-wise BESA, the whole matrix for layer-wise) has logits α
 /// over K candidate sparsities s_k = 1 − k/(K − 1) (the reference: K = 101, steps of 1%). With
@@ -11,7 +12,7 @@ import Foundation
 /// The forward pass uses the hard mask, the backward pass the soft one (straight-through).
 public struct SparsityLogits: Sendable, Equatable {
     /// How logits become candidate probabilities.
-    public enum Parameterisation: String, CaseIterable, Sendable {
+    public enum Parameterization: String, CaseIterable, Sendable {
         /// The reference's softmax(sigmoid(α)): sigmoid bounds each exponent to (0, 1), so no
         /// candidate weighs more than e times another and ŝ stays within [0.376, 0.624].
         case sigmoidSoftmax = "sigmoid-softmax"
@@ -24,7 +25,7 @@ public struct SparsityLogits: Sendable, Equatable {
     public let groups: Int
     /// C_in: the length of a ranked row.
     public let inputs: Int
-    public let parameterisation: Parameterisation
+    public let parameterization: Parameterization
     /// s_k = 1 − k/(K − 1), from fully pruned to dense.
     public let candidates: [Double]
     /// groups × K, row-major.
@@ -34,13 +35,13 @@ public struct SparsityLogits: Sendable, Equatable {
 
     public var candidateCount: Int { candidates.count }
 
-    /// Logits initialised to 0: uniform p, ŝ = 0.5 exactly.
+    /// Logits initialized to 0: uniform p, ŝ = 0.5 exactly.
     public init(groups: Int, inputs: Int, candidates count: Int = referenceCandidateCount,
-                parameterisation: Parameterisation = .sigmoidSoftmax) {
+                parameterization: Parameterization = .sigmoidSoftmax) {
         precondition(count >= 2, "BESA needs at least two candidate sparsities")
         self.groups = groups
         self.inputs = inputs
-        self.parameterisation = parameterisation
+        self.parameterization = parameterization
         candidates = (0..<count).map { 1 - Double($0) / Double(count - 1) }
         alpha = [Double](repeating: 0, count: groups * count)
         pruneCounts = candidates.map { Int((Double(inputs) * $0).rounded(.down)) }
@@ -54,7 +55,7 @@ public struct SparsityLogits: Sendable, Equatable {
         return alpha.withUnsafeBufferPointer { alpha in
             candidates.withUnsafeBufferPointer { candidates in
                 VectorMath.candidateDistribution(logits: alpha.baseAddress! + group * count, count: count,
-                                                 sigmoid: parameterisation == .sigmoidSoftmax, candidates: candidates.baseAddress!,
+                                                 sigmoid: parameterization == .sigmoidSoftmax, candidates: candidates.baseAddress!,
                                                  exponents: z, probabilities: p)
             }
         }
@@ -127,7 +128,7 @@ public struct SparsityLogits: Sendable, Equatable {
     /// dL/dα of one group, from dL/dm per rank (summed over the group's rows) and dL/dŝ_g.
     ///
     /// dp_k = Σ_{r ≥ n_k} dm_r + dŝ · s_k — a suffix sum read at the K cut points, no K × C_in loop;
-    /// then through the softmax (dz = p ⊙ (dp − Σ p dp)) and, in the reference's parameterisation,
+    /// then through the softmax (dz = p ⊙ (dp − Σ p dp)) and, in the reference's parameterization,
     /// the sigmoid (dα = dz ⊙ z (1 − z)).
     public func gradient(group: Int, maskGradientByRank: [Double], sparsityGradient: Double) -> [Double] {
         precondition(maskGradientByRank.count == inputs)
@@ -159,7 +160,7 @@ public struct SparsityLogits: Sendable, Equatable {
         }
         for k in 0..<candidateCount {
             let dz = p[k] * (result[k] - mean)
-            result[k] = parameterisation == .sigmoidSoftmax ? dz * z[k] * (1 - z[k]) : dz
+            result[k] = parameterization == .sigmoidSoftmax ? dz * z[k] * (1 - z[k]) : dz
         }
     }
 }

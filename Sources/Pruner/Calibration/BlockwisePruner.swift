@@ -41,7 +41,7 @@ public struct BlockwisePruner {
     public var besa = BESA.Options()
     /// What to do with the kept weights once a block's masks are final (any method that looks at data).
     public var weightUpdate = WeightUpdate.none
-    /// Prune, then quantise each pruned layer's weights with round-to-nearest before the block's
+    /// Prune, then quantize each pruned layer's weights with round-to-nearest before the block's
     /// outputs are recomputed (BESA's jointly learned quantization is `besa.jointQuantizer`).
     public var quantizer: UniformQuantizer?
     /// Receives SparseGPT's damping warnings.

@@ -1,3 +1,4 @@
+import SparsimSupport
 import Traces
 
 /// Calibration windows: `count` windows of `seqlen` tokens, each starting at a seeded random

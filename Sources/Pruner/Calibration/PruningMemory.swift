@@ -40,7 +40,7 @@ public struct PruningMemory: Sendable {
             // Scores, ranks, masked weights and their gradients (a block each); the backward keeps a
             // window's forward intermediates and their gradients.
             terms.append(Term(name: "BESA's step", bytes: 4 * block + 2 * window))
-            // Ten arrays of groups × K doubles: α, a step's z and p, dα, the optimiser's flat copy,
+            // Ten arrays of groups × K doubles: α, a step's z and p, dα, the optimizer's flat copy,
             // its x₀, s and two moments, and the gradient's per-layer pieces.
             let groups = pruner.besa.granularity == .row ? shapes.reduce(0) { $0 + $1.rows } : shapes.count
             terms.append(Term(name: "BESA's logits", bytes: 10 * groups * pruner.besa.candidates * MemoryLayout<Double>.size))

@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Traces
 
 /// Calibration windows given as token ids in a NumPy `.npy` file: a C-ordered 2-D array

@@ -141,41 +141,38 @@ public enum Attention {
         let width = heads * headDim, qWidth = q.cols, kWidth = k.cols, vWidth = v.cols
         // One tile = one key/value head's block of query rows, for all the query heads of its group.
         // Tiles are handed out longest first (the last row blocks see the most keys) to whichever
-        // core is free, each with single-threaded BLAS: the softmax between its two products would
-        // otherwise leave OpenBLAS's threads spinning.
+        // core is free (BLAS itself is single-threaded: `BLASThreading`).
         let tiles = groupTiles(tokens: tokens, keyValueHeads: keyValueHeads, rowBlock: rowBlock)
-        BLASThreads.withSingleThreadedBLAS {
-            q.values.withUnsafeBufferPointer { qp in
-                k.values.withUnsafeBufferPointer { kp in
-                    v.values.withUnsafeBufferPointer { vp in
-                        output.values.withUnsafeMutableBufferPointer { op in
-                            nonisolated(unsafe) let (qb, kb, vb, ob) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, op.baseAddress!)
-                            DispatchQueue.concurrentPerform(iterations: tiles.count) { index in
-                                let (kvHead, first) = tiles[index]
-                                let rows = min(rowBlock, tokens - first), keys = queryStart + first + rows
-                                let stack = GroupRows(kvHead: kvHead, group: group, first: first, rows: rows, headDim: headDim)
-                                let stackedRows = stack.count
-                                let work = UnsafeMutableBufferPointer<Float>.allocate(capacity: stackedRows * (2 * headDim + keys + 1))
-                                defer { work.deallocate() }
-                                let stackedQ = work.baseAddress!, stackedO = stackedQ + stackedRows * headDim
-                                let scores = stackedO + stackedRows * headDim, inverseSums = scores + stackedRows * keys
-                                stack.gather(qb, rowStride: qWidth, into: stackedQ)
-                                // S = Q K_gᵀ / sqrt(d) over the keys up to the block's last row
-                                BLAS.gemm(m: stackedRows, n: keys, k: headDim, alpha: scale, stackedQ, lda: headDim,
-                                          kb + kvHead * headDim, ldb: kWidth, transposeB: true, scores, ldc: keys)
-                                // P = exp(S − row max) over each row's visible keys, 0 after; the
-                                // division by the row sum waits for the output (headDim wide, not keys).
-                                for row in 0..<stackedRows {
-                                    let base = scores + row * keys, visible = queryStart + first + row % rows + 1
-                                    let sum = VectorMath.expInPlace(base, count: visible, shift: VectorMath.maximum(base, count: visible))
-                                    (base + visible).update(repeating: 0, count: keys - visible)
-                                    inverseSums[row] = Float(1 / sum)
-                                }
-                                BLAS.gemm(m: stackedRows, n: headDim, k: keys, scores, lda: keys,
-                                          vb + kvHead * headDim, ldb: vWidth, stackedO, ldc: headDim)
-                                for row in 0..<stackedRows { VectorMath.scale(stackedO + row * headDim, count: headDim, by: inverseSums[row]) }
-                                stack.scatter(stackedO, into: ob, rowStride: width)
+        q.values.withUnsafeBufferPointer { qp in
+            k.values.withUnsafeBufferPointer { kp in
+                v.values.withUnsafeBufferPointer { vp in
+                    output.values.withUnsafeMutableBufferPointer { op in
+                        nonisolated(unsafe) let (qb, kb, vb, ob) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, op.baseAddress!)
+                        DispatchQueue.concurrentPerform(iterations: tiles.count) { index in
+                            let (kvHead, first) = tiles[index]
+                            let rows = min(rowBlock, tokens - first), keys = queryStart + first + rows
+                            let stack = GroupRows(kvHead: kvHead, group: group, first: first, rows: rows, headDim: headDim)
+                            let stackedRows = stack.count
+                            let work = UnsafeMutableBufferPointer<Float>.allocate(capacity: stackedRows * (2 * headDim + keys + 1))
+                            defer { work.deallocate() }
+                            let stackedQ = work.baseAddress!, stackedO = stackedQ + stackedRows * headDim
+                            let scores = stackedO + stackedRows * headDim, inverseSums = scores + stackedRows * keys
+                            stack.gather(qb, rowStride: qWidth, into: stackedQ)
+                            // S = Q K_gᵀ / sqrt(d) over the keys up to the block's last row
+                            BLAS.gemmOnCallingThread(m: stackedRows, n: keys, k: headDim, alpha: scale, stackedQ, lda: headDim,
+                                      kb + kvHead * headDim, ldb: kWidth, transposeB: true, scores, ldc: keys)
+                            // P = exp(S − row max) over each row's visible keys, 0 after; the
+                            // division by the row sum waits for the output (headDim wide, not keys).
+                            for row in 0..<stackedRows {
+                                let base = scores + row * keys, visible = queryStart + first + row % rows + 1
+                                let sum = VectorMath.expInPlace(base, count: visible, shift: VectorMath.maximum(base, count: visible))
+                                (base + visible).update(repeating: 0, count: keys - visible)
+                                inverseSums[row] = Float(1 / sum)
                             }
+                            BLAS.gemmOnCallingThread(m: stackedRows, n: headDim, k: keys, scores, lda: keys,
+                                      vb + kvHead * headDim, ldb: vWidth, stackedO, ldc: headDim)
+                            for row in 0..<stackedRows { VectorMath.scale(stackedO + row * headDim, count: headDim, by: inverseSums[row]) }
+                            stack.scatter(stackedO, into: ob, rowStride: width)
                         }
                     }
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Traces
 
 /// A LLaMA model ready to run: weights, rotary tables, and the forward pass, batched over the tokens

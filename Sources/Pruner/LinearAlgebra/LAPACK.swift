@@ -8,7 +8,7 @@ public struct LinearAlgebraError: Error, Sendable, Equatable, CustomStringConver
     public let description: String
 }
 
-/// Factorisations and inverses on row-major matrices.
+/// Factorizations and inverses on row-major matrices.
 ///
 /// LAPACK is column-major. A row-major buffer read as column-major is the
 /// transpose, so an upper triangle here is a lower triangle there: each call
@@ -18,7 +18,7 @@ public enum LAPACK {
     public static func choleskyUpper(_ a: Matrix) throws(LinearAlgebraError) -> Matrix {
         precondition(a.isSquare, "Cholesky needs a square matrix")
         var factor = a
-        let info = callFactorisation(&factor, routine: spotrf_)
+        let info = callfactorization(&factor, routine: spotrf_)
         guard info == 0 else {
             throw LinearAlgebraError(
                 routine: "spotrf", info: Int(info),
@@ -34,7 +34,7 @@ public enum LAPACK {
     public static func inverseFromCholesky(_ upper: Matrix) throws(LinearAlgebraError) -> Matrix {
         precondition(upper.isSquare)
         var inverse = upper
-        let info = callFactorisation(&inverse, routine: spotri_)
+        let info = callfactorization(&inverse, routine: spotri_)
         guard info == 0 else {
             throw LinearAlgebraError(routine: "spotri", info: Int(info),
                                      description: "inverse from Cholesky factor failed: diagonal entry \(info) is zero")
@@ -51,6 +51,7 @@ public enum LAPACK {
     /// Inverse of a triangular matrix (entries outside the triangle are ignored and returned as zero).
     public static func triangularInverse(_ a: Matrix, upper: Bool) throws(LinearAlgebraError) -> Matrix {
         precondition(a.isSquare)
+        BLASThreading.singleThreaded
         var inverse = a
         var n = Int32(a.rows), lda = Int32(max(1, a.rows)), info: Int32 = 0
         var uplo = CChar(UInt8(ascii: upper ? "L" : "U"))
@@ -69,6 +70,7 @@ public enum LAPACK {
     /// Solves `op(a) · x = b` for `x` with triangular `a` (BLAS strsm), all right-hand sides at once.
     public static func triangularSolve(_ a: Matrix, upper: Bool, transpose: Bool = false, _ b: Matrix) -> Matrix {
         precondition(a.isSquare && a.rows == b.rows, "triangular solve: \(a.rows)×\(a.cols) with \(b.rows)×\(b.cols)")
+        BLASThreading.singleThreaded
         var x = b
         guard b.rows > 0, b.cols > 0 else { return x }
         a.values.withUnsafeBufferPointer { aPointer in
@@ -88,6 +90,7 @@ public enum LAPACK {
     public static func choleskySolveInPlace(_ a: inout [Float], n: Int, rhs b: inout [Float]) -> Bool {
         precondition(a.count == n * n && b.count == n, "Cholesky solve: \(a.count) entries and \(b.count) right-hand sides for n = \(n)")
         guard n > 0 else { return true }
+        BLASThreading.singleThreaded
         var order = Int32(n), lda = Int32(n), info: Int32 = 0
         var uplo = CChar(UInt8(ascii: "L"))  // column-major lower == row-major upper
         a.withUnsafeMutableBufferPointer { spotrf_(&uplo, &order, $0.baseAddress, &lda, &info) }
@@ -102,13 +105,14 @@ public enum LAPACK {
         return true
     }
 
-    private typealias Factorisation = (
+    private typealias Factorization = (
         UnsafePointer<CChar>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Float>?, UnsafePointer<Int32>?,
         UnsafeMutablePointer<Int32>?
     ) -> Void
 
     /// Calls an `(uplo, n, a, lda, info)` routine on the row-major upper triangle.
-    private static func callFactorisation(_ a: inout Matrix, routine: Factorisation) -> Int32 {
+    private static func callfactorization(_ a: inout Matrix, routine: Factorization) -> Int32 {
+        BLASThreading.singleThreaded
         var n = Int32(a.rows), lda = Int32(max(1, a.rows)), info: Int32 = 0
         var uplo = CChar(UInt8(ascii: "L"))  // column-major lower == row-major upper
         guard n > 0 else { return 0 }

@@ -1,3 +1,4 @@
+import SparsimSupport
 import Traces
 
 /// Magnitude pruning (no data). Unstructured: one threshold per matrix, the |W| value at rank

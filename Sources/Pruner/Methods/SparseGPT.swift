@@ -31,7 +31,7 @@ public enum SparseGPT {
     }
 
     /// `hessian` is H = (2/N) Σ XᵀX over the calibration tokens (C_in × C_in). `log` receives a line
-    /// whenever the Cholesky factorisation fails and damping is raised (never silently).
+    /// whenever the Cholesky factorization fails and damping is raised (never silently).
     public static func prune(_ weight: Matrix, hessian: Matrix, sparsity: Double, pattern: SparsityPattern,
                              blockSize: Int = blockSize, log: (String) -> Void = { _ in }) throws(LinearAlgebraError) -> Result {
         let rule: MaskRule = switch pattern {
@@ -114,13 +114,13 @@ public enum SparseGPT {
                                 for k in scores.withUnsafeBufferPointer({ Ranking.lowest(n, of: $0) }) { rowPruned[c + k] = true }
                             }
                             let value = row[c]
-                            let quantised: Float = rowPruned[c] ? 0 : value
-                            let error = (value - quantised) / uRow[c]  // uRow[c] = U[column, column]
+                            let quantized: Float = rowPruned[c] ? 0 : value
+                            let error = (value - quantized) / uRow[c]  // uRow[c] = U[column, column]
                             rowErrors[c] = error
                             if error != 0 {
                                 for k in c..<count { row[k] -= error * uRow[k] }
                             }
-                            row[c] = quantised
+                            row[c] = quantized
                         }
                     }
                 }
@@ -161,24 +161,14 @@ public enum SparseGPT {
         return scores
     }
 
-    /// U, the upper Cholesky factor of (H + λI)⁻¹ with λ = damping · mean(diag H), damping 0.01 and
-    /// ×10 after each failed factorisation (logged), up to 5 tries.
+    /// U, the upper Cholesky factor of (H + λI)⁻¹ with λ from `Damping` (raised after each failed
+    /// factorization, logged). The damping returned is λ's fraction of mean(diag H).
     static func inverseHessianFactor(_ h: Matrix, log: (String) -> Void) throws(LinearAlgebraError) -> (Matrix, Double) {
-        let n = h.rows
-        let meanDiagonal = (0..<n).reduce(0.0) { $0 + Double(h[$1, $1]) } / Double(n)
-        var damping = 0.01
-        for attempt in 1...5 {
-            var damped = h
-            for j in 0..<n { damped[j, j] += Float(damping * meanDiagonal) }
-            do {
-                let inverse = try LAPACK.inverseSPD(damped)
-                return (try LAPACK.choleskyUpper(inverse), damping)
-            } catch {
-                guard attempt < 5 else { throw error }
-                log("SparseGPT: \(error.description) with damping \(damping); retrying with \(damping * 10)")
-                damping *= 10
-            }
+        let (factor, multiple) = try Damping.withRetries(lambda: Damping.lambda(for: h)) { (lambda: Double) throws(LinearAlgebraError) in
+            try LAPACK.choleskyUpper(try LAPACK.inverseSPD(Damping.damped(h, lambda: lambda)))
+        } retrying: { error, factor, next in
+            log("SparseGPT: \(error.description) with damping \(Damping.fraction * factor); retrying with \(Damping.fraction * next)")
         }
-        fatalError("unreachable")
+        return (factor, Damping.fraction * multiple)
     }
 }

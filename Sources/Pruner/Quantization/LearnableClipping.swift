@@ -28,7 +28,7 @@ public struct LearnableClipping: Sendable {
 
     static func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
 
-    /// The quantised weights of `masked` (W ⊙ M, C_out × C_in) with the current clipping.
+    /// The quantized weights of `masked` (W ⊙ M, C_out × C_in) with the current clipping.
     public func quantize(_ masked: Matrix) -> Matrix {
         quantizer.quantize(masked, strengths: strengths)
     }

@@ -58,7 +58,7 @@ public struct UniformQuantizer: Sendable, Equatable {
         return (q - grid.zero) * grid.scale
     }
 
-    /// Quantises a row-major rows × cols matrix; `strengths` gives (upper, lower) per row and
+    /// Quantizes a row-major rows × cols matrix; `strengths` gives (upper, lower) per row and
     /// group (row-major, `groupCount(cols:)` per row), all 1 (plain RTN) by default.
     public func quantize(_ matrix: Matrix, strengths: [(upper: Float, lower: Float)]? = nil) -> Matrix {
         var result = matrix

@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Traces
 
 /// Zero-shot tasks made from a held-out text, deterministically from a seed, for machines that cannot
@@ -33,7 +34,7 @@ public enum TaskMaker {
             }
             return pick(count, of: candidates, &generator).sorted { ($0.paragraph, $0.context) < ($1.paragraph, $1.context) }.compactMap { item in
                 // Wrong endings: sentences of other paragraphs within 15% of the right one's length (so that
-                // the raw log-likelihood does not simply favour the shortest).
+                // the raw log-likelihood does not simply favor the shortest).
                 let similar = pool.filter { $0.paragraph != item.paragraph && $0.text != item.ending
                     && abs($0.text.count - item.ending.count) * 20 <= item.ending.count * 3 }
                 var choices = Array(Set(pick(3, of: similar, &generator).map(\.text))).sorted()

@@ -80,9 +80,9 @@ public enum ZeroShot {
                 greedy.append(scored.isGreedy)
                 lengths.append(continuation.count)
             }
-            let normalised = zip(lls, item.choiceLengths).map { $0 / Double($1) }
+            let normalized = zip(lls, item.choiceLengths).map { $0 / Double($1) }
             results.append(ItemResult(logLikelihoods: lls, isGreedy: greedy, continuationTokens: lengths, gold: item.gold,
-                                      prediction: firstArgmax(lls), normalisedPrediction: firstArgmax(normalised)))
+                                      prediction: firstArgmax(lls), normalisedPrediction: firstArgmax(normalized)))
             progress(results.count)
         }
         return Summary(items: results, metrics: metrics(results, format: format))

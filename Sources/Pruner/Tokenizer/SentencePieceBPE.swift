@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Traces
 
 /// SentencePiece-style BPE, as LLaMA-1/2 tokenizers use it: spaces become "▁", one "▁" is put in

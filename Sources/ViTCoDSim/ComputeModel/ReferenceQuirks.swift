@@ -18,7 +18,7 @@ public struct ReferenceQuirks: OptionSet, Hashable, Sendable {
     public static let float32Threshold = ReferenceQuirks(rawValue: 1 << 2)
     /// Dense columns are moved to the front by swapping labels through the literal temporary 200,
     /// applied to row labels as well, which merges real column/row 200 into another and drops
-    /// entries relabelled past the matrix edge. Only used by the ratio search.
+    /// entries relabeled past the matrix edge. Only used by the ratio search.
     public static let labelMerging = ReferenceQuirks(rawValue: 1 << 3)
 
     public static let none: ReferenceQuirks = []

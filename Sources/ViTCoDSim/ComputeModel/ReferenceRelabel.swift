@@ -4,14 +4,14 @@ import Traces
 ///
 /// It swaps label i with the i-th dense column's label h through the temporary value 200:
 /// `v == i → 200; v == h → i; v == 200 → h`, applied to column *and* row labels of every kept entry,
-/// then writes the entries into a fresh matrix, silently dropping those relabelled past its edge.
-/// Anything already labelled 200 (real column/row 200, or a label parked there) is merged; rows are
+/// then writes the entries into a fresh matrix, silently dropping those relabeled past its edge.
+/// Anything already labeled 200 (real column/row 200, or a label parked there) is merged; rows are
 /// permuted although only columns should be. The sparse engine then gets the kept entries of
 /// columns ≥ G of that matrix. Only the count of those entries matters for the cycle model.
 enum ReferenceRelabel {
     static let temporaryLabel = 200
 
-    /// Number of distinct kept positions in columns ≥ G after the reference's relabelling.
+    /// Number of distinct kept positions in columns ≥ G after the reference's relabeling.
     static func sparseKeptAfterRelabel(mask: KeepMask, denseColumns: [Int]) -> Int {
         let rows = mask.rows, cols = mask.cols
         let labels = finalLabels(count: max(rows, cols, temporaryLabel + 1), denseColumns: denseColumns)
@@ -31,7 +31,7 @@ enum ReferenceRelabel {
                 merged.append(columns)
             }
         }
-        // Original rows grouped by new row label; rows relabelled past the edge are dropped.
+        // Original rows grouped by new row label; rows relabeled past the edge are dropped.
         var rowsByLabel: [Int: [Int]] = [:]
         for row in 0..<rows where labels[row] < rows {
             rowsByLabel[labels[row], default: []].append(row)

@@ -1,3 +1,4 @@
+import SparsimSupport
 import Traces
 
 /// The dense engine: `peColumns` PE columns of `peRows` PEs, zeros included.

@@ -38,7 +38,7 @@ public struct FullRun: Equatable, Sendable {
     public var mapping: Mapping
     public var tiling: Tiling { mapping.tiling }
     /// Useful MACs / (cycles × PEs).
-    public var peUtilisation: Double
+    public var peutilization: Double
 
     public var isMemoryBound: Bool { memoryCycles > computeCycles }
 }
@@ -143,7 +143,7 @@ public struct FullModel: Sendable {
 
     public init(config: HardwareConfig = HardwareConfig()) { self.config = config }
 
-    /// `valueBits` overrides the config's weight width for the sparse run (quantised layers); the
+    /// `valueBits` overrides the config's weight width for the sparse run (quantized layers); the
     /// dense baseline stays the uncompressed model at the config's width, so a speedup says how
     /// much faster the compressed layer runs than the original. `groupSize` is M of an N:M trace
     /// (needed by the `nm` format).
@@ -270,6 +270,6 @@ public struct FullModel: Sendable {
             ladder: BoundLadder(peak: peak, engineSplit: split, mapping: engines.engines.mappingBound,
                                 imbalance: computeCycles, bandwidth: cycles),
             mapping: mapping,
-            peUtilisation: cycles > 0 ? Double(usefulMACs) * Double(tokens) / (Double(cycles) * Double(config.totalPEs)) : 0)
+            peutilization: cycles > 0 ? Double(usefulMACs) * Double(tokens) / (Double(cycles) * Double(config.totalPEs)) : 0)
     }
 }

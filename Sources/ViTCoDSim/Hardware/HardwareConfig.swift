@@ -20,7 +20,7 @@ public struct HardwareConfig: Codable, Equatable, Sendable {
     public var indexBufferKiB = 20.0
     /// Partial sums (`accumulatorBits` each) of the output tile being computed.
     public var outputBufferKiB = 108.0
-    /// Bits per weight value (16 = fp16). A trace may override it per layer (quantised weights).
+    /// Bits per weight value (16 = fp16). A trace may override it per layer (quantized weights).
     public var valueBits = 16
     /// Bits per activation read or written (fp16).
     public var activationBits = 16

@@ -36,7 +36,7 @@ struct Candidate {
 struct MappingBounds {
     let space: Mapspace
 
-    /// The dense engine's PE columns (1 ..< peColumns) that minimise the slower engine's work:
+    /// The dense engine's PE columns (1 ..< peColumns) that minimize the slower engine's work:
     /// `dense` falls and `sparse` (of the remaining columns) rises as the dense engine widens, so
     /// the crossing is found by bisection, then the column on either side of it is compared.
     static func balancedSplit(peColumns: Int, dense: (Int) -> Double, sparse: (Int) -> Double) -> Int {

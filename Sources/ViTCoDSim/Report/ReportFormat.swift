@@ -10,7 +10,7 @@ public enum ReportFormat {
     ]
     static let fullColumns = [
         "block", "projection", "rows", "cols", "sparsity", "model", "tokens", "dense_cycles", "sparse_cycles",
-        "speedup", "bound", "compute_cycles", "memory_cycles", "pe_utilisation", "weight_value_bytes",
+        "speedup", "bound", "compute_cycles", "memory_cycles", "pe_utilization", "weight_value_bytes",
         "weight_metadata_bytes", "input_bytes", "output_bytes", "ladder_peak", "ladder_engine_split",
         "ladder_mapping", "ladder_imbalance", "ladder_bandwidth", "dense_columns", "dense_pe_columns",
         "token_tile", "row_tile",
@@ -52,7 +52,7 @@ public enum ReportFormat {
         let run = full.sparse, mapping = run.mapping
         let row = common + [
             run.isMemoryBound ? "memory" : "compute", String(run.computeCycles), String(run.memoryCycles),
-            fixed(run.peUtilisation, 6), fixed(run.traffic.weightValues, 1), fixed(run.traffic.weightMetadata, 1),
+            fixed(run.peutilization, 6), fixed(run.traffic.weightValues, 1), fixed(run.traffic.weightMetadata, 1),
             fixed(run.traffic.inputs, 1), fixed(run.traffic.outputs, 1), String(run.ladder.peak),
             String(run.ladder.engineSplit), String(run.ladder.mapping), String(run.ladder.imbalance),
             String(run.ladder.bandwidth), String(mapping.denseColumns),

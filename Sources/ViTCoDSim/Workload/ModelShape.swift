@@ -1,6 +1,6 @@
 import Traces
 
-/// The linear-layer shapes of a LLaMA-family model: enough to synthesise traces at real sizes.
+/// The linear-layer shapes of a LLaMA-family model: enough to synthesize traces at real sizes.
 public struct ModelShape: Sendable, Equatable {
     public var name: String
     public var hiddenSize: Int

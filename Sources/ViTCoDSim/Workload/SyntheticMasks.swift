@@ -1,3 +1,4 @@
+import SparsimSupport
 import Traces
 
 /// How a synthetic mask places its zeros.

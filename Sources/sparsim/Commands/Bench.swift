@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SparsimSupport
 import Traces
 import ViTCoDSim
 
@@ -59,7 +60,7 @@ struct BenchSimulate: ParsableCommand {
     @discardableResult
     private func measure(_ name: String, layers: [LayerWorkload], simulator: Simulator) throws -> Double {
         let start = Date()
-        let reports = concurrentMap(layers.count) { simulator.simulate(layers[$0]) }
+        let reports = Parallel.map(layers.count) { simulator.simulate(layers[$0]) }
         let seconds = Date().timeIntervalSince(start)
         let summary = SimulationSummary(layers: reports)
         print(name.padding(toLength: 26, withPad: " ", startingAt: 0)
@@ -81,7 +82,7 @@ struct BenchSimulate: ParsableCommand {
         guard sparsity >= 0, sparsity < 1 else { throw CLIError("--sparsity \(sparsity) is outside [0, 1)") }
         let ids = (0..<model.blocks).flatMap { block in Projection.allCases.map { LayerID(block: block, projection: $0) } }
         let fraction = sparsity, shape = model
-        let layers = concurrentMap(ids.count) { index in
+        let layers = Parallel.map(ids.count) { index in
             var masks = SyntheticMasks(seed: UInt64(index))
             let (rows, cols) = shape.shape(of: ids[index].projection)
             return LayerWorkload(id: ids[index], mask: masks.mask(rows: rows, cols: cols, sparsity: fraction, pattern: .uniform))

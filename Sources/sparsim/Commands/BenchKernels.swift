@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Pruner
 
-/// Times the vectorised element-wise kernels against the scalar loops they replace.
+/// Times the vectorized element-wise kernels against the scalar loops they replace.
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
-        abstract: "Elements/second of the vectorised exp, softmax and SwiGLU at each instruction-set level against scalar Foundation.exp loops, and GFLOP/s of causal attention.",
+        abstract: "Elements/second of the vectorized exp, softmax and SwiGLU at each instruction-set level against scalar Foundation.exp loops, and GFLOP/s of causal attention.",
         discussion: "Element-wise kernels: one core, --count floats a pass, best of 5 passes, every level this CPU supports. Attention: both cores, best of 5. Use a release build on an idle machine."
     )
 
@@ -51,9 +51,9 @@ struct BenchKernels: ParsableCommand {
              { g, level in up.withUnsafeBufferPointer { VectorMath.swiGLU(g, $0.baseAddress!, count: count, using: level) } }),
         ]
         print("kernel (M elements/s)     scalar libm" + levels.map { String(repeating: " ", count: max(1, 17 - $0.description.count)) + $0.description }.joined())
-        for (name, scalar, vectorised) in kernels {
+        for (name, scalar, vectorized) in kernels {
             let scalarRate = best(scalar)
-            let rates = levels.map { level in best { vectorised($0, level) } }
+            let rates = levels.map { level in best { vectorized($0, level) } }
             print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: "%13.1f", scalarRate / 1e6)
                   + rates.map { String(format: "%10.1f (%4.1f×)", $0 / 1e6, $0 / scalarRate) }.joined())
         }

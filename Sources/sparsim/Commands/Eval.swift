@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pruner
+import SparsimSupport
 import Traces
 
 /// `sparsim eval`: perplexity of a model, optionally with a trace's masks applied.
@@ -15,7 +16,7 @@ struct Eval: ParsableCommand {
 
             Zero-shot (--task FILE.jsonl): every choice scored by the log-likelihood of its continuation \
             given the context, with lm-evaluation-harness's prompts, target delimiter, preprocessing \
-            and tokenisation of the pair: acc and acc_norm (log-likelihood per character of the \
+            and tokenization of the pair: acc and acc_norm (log-likelihood per character of the \
             choice) for multiple choice, greedy-match acc and perplexity for a LAMBADA-style cloze.
             """
     )

@@ -5,7 +5,7 @@ import Pruner
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a model (e.g. the GGUF) as a Hugging Face directory that transformers loads.",
-        discussion: "Weights are dequantised to F32 safetensors; q/k rows are stored in Hugging Face's rotary layout."
+        discussion: "Weights are dequantized to F32 safetensors; q/k rows are stored in Hugging Face's rotary layout."
     )
 
     @Option(help: "A .gguf file or a Hugging Face model directory.")

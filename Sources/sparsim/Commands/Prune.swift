@@ -29,7 +29,7 @@ struct Prune: ParsableCommand {
     @Option(help: "BESA: learn one sparsity per output row (row) or per layer (layer).")
     var granularity: String = "row"
 
-    @Option(help: "BESA: optimiser of the sparsity logits, prodigy (the paper's) or adam.")
+    @Option(help: "BESA: optimizer of the sparsity logits, prodigy (the paper's) or adam.")
     var optimizer: String = "prodigy"
 
     @Option(name: .customLong("d-coef"), help: "BESA with Prodigy: d_coef, the factor on the estimated step size.")
@@ -47,8 +47,9 @@ struct Prune: ParsableCommand {
     @Option(help: "BESA: number of candidate sparsities each row (or layer) mixes, evenly spaced from 1 to 0 (the reference's 101: steps of 1%).")
     var candidates: Int = SparsityLogits.referenceCandidateCount
 
-    @Option(help: "BESA: how logits become candidate probabilities: sigmoid-softmax (the reference's; keeps every ŝ within [0.376, 0.624]) or softmax (the whole [0, 1]).")
-    var parameterisation: String = SparsityLogits.Parameterisation.sigmoidSoftmax.rawValue
+    @Option(name: [.customLong("parameterization"), .customLong("parameterisation")],
+            help: "BESA: how logits become candidate probabilities: sigmoid-softmax (the reference's; keeps every ŝ within [0.376, 0.624]) or softmax (the whole [0, 1]). (--parameterisation: the old spelling, still accepted.)")
+    var parameterization: String = SparsityLogits.Parameterization.sigmoidSoftmax.rawValue
 
     @Option(help: "BESA: how each row's weights are ranked: wanda (|W|·‖X‖, the paper's), magnitude (|W|), or obs (W²/[H⁻¹]_jj, SparseGPT's saliency).")
     var importance: String = Importance.wanda.rawValue
@@ -57,7 +58,7 @@ struct Prune: ParsableCommand {
             help: "(default: lstsq for besa without joint quantization, none otherwise) What to do with the kept weights once a block's masks are final: none, sparsegpt (SparseGPT's OBS update with the mask fixed), lstsq (exact least squares on the kept columns), or reprune (SparseGPT prunes each row — BESA row-wise, Wanda — or layer to the sparsity the method chose, with its own mask and update). Meant for BESA; also with wanda and sparsegpt (for comparison).")
     var updateWeights: String?
 
-    @Option(help: "Quantise the weights to this many bits (2–8), uniform asymmetric, after pruning (or jointly, see --quantization).")
+    @Option(help: "Quantize the weights to this many bits (2–8), uniform asymmetric, after pruning (or jointly, see --quantization).")
     var wbits: Int?
 
     @Option(name: .customLong("group-size"), help: "Quantization: input columns per scale and zero point; 0 = one per output channel.")
@@ -140,7 +141,7 @@ struct Prune: ParsableCommand {
         guard groupSize >= 0 else { throw ValidationError("--group-size must be 0 (per channel) or positive") }
         if method == .rtn && wbits == nil { throw ValidationError("--method rtn needs --wbits") }
         if wbits == nil && quantization != nil { throw ValidationError("--quantization needs --wbits") }
-        if wbits != nil && masksOnly { throw ValidationError("--masks-only would drop the quantised weights (and their width) from the trace") }
+        if wbits != nil && masksOnly { throw ValidationError("--masks-only would drop the quantized weights (and their width) from the trace") }
     }
 
     func run() throws {
@@ -206,10 +207,10 @@ struct Prune: ParsableCommand {
             pruner.besa.epochs = epochs
             pruner.besa.lambda = lambda
             pruner.besa.candidates = candidates
-            guard let parameterisation = SparsityLogits.Parameterisation(rawValue: parameterisation) else {
-                throw CLIError("--parameterisation '\(self.parameterisation)' is neither sigmoid-softmax nor softmax")
+            guard let parameterization = SparsityLogits.Parameterization(rawValue: parameterization) else {
+                throw CLIError("--parameterization '\(self.parameterization)' is neither sigmoid-softmax nor softmax")
             }
-            pruner.besa.parameterisation = parameterisation
+            pruner.besa.parameterization = parameterization
             guard let importance = Importance(rawValue: importance) else {
                 throw CLIError("--importance '\(self.importance)' is not one of \(Importance.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -232,7 +233,7 @@ struct Prune: ParsableCommand {
         case ("joint", let quantizer?):
             guard method == .besa else { throw CLIError("--quantization joint learns clipping with BESA; use --method besa, or --quantization rtn") }
             guard pruner.weightUpdate == .none else {
-                throw CLIError("--update-weights would undo the jointly learned quantization; use --quantization rtn to quantise after the update")
+                throw CLIError("--update-weights would undo the jointly learned quantization; use --quantization rtn to quantize after the update")
             }
             pruner.besa.jointQuantizer = quantizer
             pruner.besa.clippingOptimizer = .adam(learningRate: clippingLearningRate)
@@ -246,7 +247,7 @@ struct Prune: ParsableCommand {
             let defaults = BESA.Options()
             if pruner.besa.importance != defaults.importance { methodName += "+\(pruner.besa.importance.rawValue)" }
             if pruner.besa.candidates != defaults.candidates { methodName += "+\(pruner.besa.candidates)cand" }
-            if pruner.besa.parameterisation != defaults.parameterisation { methodName += "+\(pruner.besa.parameterisation.rawValue)" }
+            if pruner.besa.parameterization != defaults.parameterization { methodName += "+\(pruner.besa.parameterization.rawValue)" }
             if pruner.besa.epochs != defaults.epochs { methodName += "+\(pruner.besa.epochs)ep" }
         }
         if let wbits, method != .rtn {
@@ -340,7 +341,7 @@ struct Prune: ParsableCommand {
         if method == .besa {
             lines += ["granularity \(pruner.besa.granularity.rawValue)", "optimizer \(pruner.besa.optimizer)", "epochs \(pruner.besa.epochs)",
                       "lambda \(pruner.besa.lambda)", "clipping \(pruner.besa.clippingOptimizer)", "candidates \(pruner.besa.candidates)",
-                      "parameterisation \(pruner.besa.parameterisation.rawValue)", "importance \(pruner.besa.importance.rawValue)"]
+                      "parameterization \(pruner.besa.parameterization.rawValue)", "importance \(pruner.besa.importance.rawValue)"]
         }
         if let wbits { lines.append("quantization \(wbits) bits, group \(groupSize), \(quantization ?? "default")") }
         return lines.joined(separator: "\n") + "\n"

@@ -11,10 +11,10 @@ struct Simulate: ParsableCommand {
             Speedup = cycles of the layer run dense on the same hardware / cycles of the pruned layer. \
             The whole-model figure is Σ dense cycles / Σ sparse cycles over the layers shown.
 
-            --model compute is BESA's hw_sim compute-only model (the paper's Table 4) with its slips \
+            --cycle-model compute is BESA's hw_sim compute-only model (the paper's Table 4) with its slips \
             fixed; add --reference-quirks to reproduce the reference's counts exactly, or --quirk NAME \
             to switch one slip back on (\(ReferenceQuirks.named.map(\.0).joined(separator: ", "))). \
-            --model full (default) adds tiling, buffers, DRAM traffic and per-line engine costs, and \
+            --cycle-model full (default) adds tiling, buffers, DRAM traffic and per-line engine costs, and \
             searches each layer's mapping (dense/sparse partition and PE split, each engine's lines along \
             rows or tokens, row and token tiles, which operand stays on chip, sparse format, the N:M \
             datapath when the hardware has one); the report names the mapping chosen, its gain over the \
@@ -34,7 +34,8 @@ struct Simulate: ParsableCommand {
     @Option(name: .customLong("block"), help: "Only this block; repeatable.")
     var blocks: [Int] = []
 
-    @Option(name: .customLong("model"), help: "Cycle model: compute or full.")
+    @Option(name: [.customLong("cycle-model"), .customLong("model")],
+            help: "Cycle model: compute or full. (--model: the old name, still accepted.)")
     var model: CycleModel = .full
 
     @Option(help: "How dense columns are chosen: ratio (the reference's five-step search) or best (every threshold).")
@@ -66,13 +67,13 @@ struct Simulate: ParsableCommand {
 
     func validate() throws {
         if model == .full && (referenceQuirks || !quirkNames.isEmpty) {
-            throw ValidationError("--reference-quirks and --quirk apply to --model compute only")
+            throw ValidationError("--reference-quirks and --quirk apply to --cycle-model compute only")
         }
         if referenceQuirks && split != .ratio {
             throw ValidationError("--reference-quirks uses the reference's ratio search; drop --split best")
         }
         if model == .compute && (ladder || crossover) {
-            throw ValidationError("--ladder and --crossover need --model full")
+            throw ValidationError("--ladder and --crossover need --cycle-model full")
         }
     }
 

@@ -21,7 +21,8 @@ struct Table: ParsableCommand {
     @Option(help: "The CSV to write (and its .json sidecar); stdout if absent.")
     var out: String?
 
-    @Option(name: .customLong("model"), help: "Cycle model rows: compute, full or both.")
+    @Option(name: [.customLong("cycle-model"), .customLong("model")],
+            help: "Cycle model rows: compute, full or both. (--model: the old name, still accepted.)")
     var model: ModelChoice = .both
 
     @Flag(name: .customLong("per-block"), help: "Add one row per block.")

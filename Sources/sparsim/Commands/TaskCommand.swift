@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pruner
+import SparsimSupport
 import Traces
 
 /// `sparsim task ...`: zero-shot task files.

@@ -4,7 +4,7 @@ import ArgumentParser
 struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
-        abstract: "Inspect and synthesise sparsim trace files.",
+        abstract: "Inspect and synthesize sparsim trace files.",
         subcommands: [TraceInfo.self, TraceSynth.self]
     )
 }

@@ -45,7 +45,7 @@ struct TraceSynth: ParsableCommand {
                                      pattern: tracePattern)
         let writer = try TraceWriter(path: out, metadata: metadata, config: shape.config.merging(["seed": .int(Int64(seed))]) { $1 })
         var masks = SyntheticMasks(seed: seed)
-        let progress = Progress(total: shape.blocks * Projection.allCases.count, label: "synthesising")
+        let progress = Progress(total: shape.blocks * Projection.allCases.count, label: "synthesizing")
         var done = 0
         for block in 0..<shape.blocks {
             for projection in Projection.allCases {

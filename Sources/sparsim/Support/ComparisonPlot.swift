@@ -4,7 +4,7 @@ import ViTCoDSim
 
 /// The figure of `compare --plot` and `table --plot`: grouped bars of speedup per projection per
 /// method (compute model, then full model), then one heat map of layer sparsity (block ×
-/// projection) per method, on a diverging scale centred on the target sparsity.
+/// projection) per method, on a diverging scale centered on the target sparsity.
 struct ComparisonPlot {
     let evaluations: [MethodEvaluation]
     let config: HardwareConfig

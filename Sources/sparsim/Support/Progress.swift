@@ -1,5 +1,6 @@
 @preconcurrency import Glibc
 import Foundation
+import SparsimSupport
 import Traces
 
 /// Progress on stderr for long work: a line rewritten in place on a terminal, nothing otherwise

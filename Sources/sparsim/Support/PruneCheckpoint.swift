@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Traces
 
 /// The finished blocks of a `prune --resumable` run, one small trace per block in `OUT.checkpoint/`,

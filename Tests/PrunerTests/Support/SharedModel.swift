@@ -2,15 +2,9 @@ import Foundation
 import TestSupport
 @testable import Pruner
 
-/// The real model shipped in ../shared/data (or data/ after scripts/fetch-data.sh), loaded once.
+/// The shipped real model (data/ after scripts/fetch-data.sh), loaded once.
 enum SharedModel {
-    static let dataDirectory: String? = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [ProcessInfo.processInfo.environment["SPARSIM_DATA"], root.path + "/data",
-                          root.deletingLastPathComponent().path + "/shared/data"].compactMap { $0 }
-        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/" + ggufName) }
-    }()
+    static let dataDirectory: String? = RealData.directory(holding: ggufName)
 
     static let ggufName = "SmolLM2-135M-Instruct.Q4_1.gguf"
     static var ggufPath: String { dataDirectory! + "/" + ggufName }

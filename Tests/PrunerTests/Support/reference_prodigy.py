@@ -1,6 +1,6 @@
-"""Trajectory of the prodigyopt package's Prodigy on a fixed quadratic, for sparsim's optimiser test.
+"""Trajectory of the prodigyopt package's Prodigy on a fixed quadratic, for sparsim's optimizer test.
 
-Minimises 0.5 * sum(a * (x - b)^2) from x = 0 in float64 with lr 1, d_coef D_COEF, no weight decay,
+Minimizes 0.5 * sum(a * (x - b)^2) from x = 0 in float64 with lr 1, d_coef D_COEF, no weight decay,
 for STEPS steps. Prints the final x and d, space-separated, as Python reprs (round-trip exact).
 
   reference_prodigy.py A B D_COEF STEPS     (A and B comma-separated)

@@ -1,4 +1,4 @@
-"""Reference numbers from Hugging Face transformers (fp32, the GGUF dequantised by transformers), for
+"""Reference numbers from Hugging Face transformers (fp32, the GGUF dequantized by transformers), for
 sparsim's tests. Usage:
 
   reference_transformers.py GGUF tokens TEXT OUT      token ids of TEXT (int32 little-endian) -> OUT

@@ -1,4 +1,4 @@
-"""Counts pixels of given colours in a PNG (8-bit RGB or RGBA, non-interlaced), standard library only,
+"""Counts pixels of given colors in a PNG (8-bit RGB or RGBA, non-interlaced), standard library only,
 for sparsim's check that a plot renders. Usage:
 
   png_colors.py FILE.png RRGGBB [RRGGBB ...]    prints "WIDTH HEIGHT COUNT1 COUNT2 ..."
@@ -14,12 +14,12 @@ while offset < len(data):
     length, kind = struct.unpack(">I4s", data[offset:offset + 8])
     body = data[offset + 8:offset + 8 + length]
     if kind == b"IHDR":
-        width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
-        assert depth == 8 and colour in (2, 6) and interlace == 0, "unsupported PNG layout"
+        width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
+        assert depth == 8 and color in (2, 6) and interlace == 0, "unsupported PNG layout"
     elif kind == b"IDAT":
         idat += body
     offset += 12 + length
-channels = 3 if colour == 2 else 4
+channels = 3 if color == 2 else 4
 raw = zlib.decompress(idat)
 stride = width * channels
 rows, previous = [], bytearray(stride)
@@ -47,7 +47,7 @@ counts = [0] * len(wanted)
 for line in rows:
     for x in range(0, stride, channels):
         pixel = line[x:x + 3]
-        for k, colour in enumerate(wanted):
-            if pixel == colour:
+        for k, color in enumerate(wanted):
+            if pixel == color:
                 counts[k] += 1
 print(width, height, *counts)

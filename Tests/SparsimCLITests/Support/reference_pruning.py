@@ -1,5 +1,5 @@
 """Wanda and SparseGPT as their reference implementations run them (locuslab/wanda lib/prune.py,
-IST-DASLab/sparsegpt), written again in PyTorch on transformers' model (fp32, the GGUF dequantised
+IST-DASLab/sparsegpt), written again in PyTorch on transformers' model (fp32, the GGUF dequantized
 by transformers), for sparsim's tests. Usage:
 
   reference_pruning.py GGUF METHOD IDS.npy SPARSITY OUT [TRACE.h5]

@@ -1,3 +1,4 @@
+import SparsimSupport
 import Traces
 import ViTCoDSim
 

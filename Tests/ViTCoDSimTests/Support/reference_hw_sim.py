@@ -1,5 +1,5 @@
 """Independent NumPy transcription of BESA hw_sim's compute-only cycle count (its layer loop,
-down_proj patch loop, relabelling through label 200, and sparse_linear_simulate), used to check
+down_proj patch loop, relabeling through label 200, and sparse_linear_simulate), used to check
 that `sparsim simulate --model compute --reference-quirks` reproduces the reference exactly.
 
 Usage: python3 reference_hw_sim.py TRACE.h5  -> one line per layer: block proj cycles dense_cycles
@@ -14,9 +14,9 @@ PE_WIDTH = PE_HEIGHT = 64
 TEMP = 200
 
 
-def relabelled(kept, high):
+def relabeled(kept, high):
     """The matrix after moving the dense columns `high` to the front the way reorder.calc does it
-    (edges a = column label, b = row label; both relabelled; out-of-range entries dropped)."""
+    (edges a = column label, b = row label; both relabeled; out-of-range entries dropped)."""
     rows, cols = kept.shape
     b, a = np.nonzero(kept)
     a = a.astype(np.int64)
@@ -54,7 +54,7 @@ def layer_cycles(kept):
         threshold = np.float32(ratio * rows)
         high = np.nonzero(counts.astype(np.float32) > threshold)[0]
         dense_kept = int(counts[high].sum())
-        cycles = simulate(relabelled(kept, high), len(high))
+        cycles = simulate(relabeled(kept, high), len(high))
         best = min(best, cycles)
         share = dense_kept / total
         if share >= 0.6:

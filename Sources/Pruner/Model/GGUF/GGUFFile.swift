@@ -120,7 +120,7 @@ public final class GGUFFile: @unchecked Sendable {
             let rawType = try cursor.read(UInt32.self, "type of '\(name)'")
             guard let type = GGMLType(rawValue: rawType) else {
                 let known = GGMLType.otherNames[rawType].map { " (\($0))" } ?? ""
-                throw cursor.error("tensor '\(name)' has quantisation type \(rawType)\(known), which sparsim does not decode "
+                throw cursor.error("tensor '\(name)' has quantization type \(rawType)\(known), which sparsim does not decode "
                     + "(it reads \(GGMLType.allCases.map(\.name).joined(separator: ", ")))")
             }
             guard count % type.blockSize == 0, dims[0] % type.blockSize == 0 else {

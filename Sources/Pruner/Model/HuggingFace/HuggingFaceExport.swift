@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Traces
 
 /// Writes a model as a Hugging Face directory (config.json, model.safetensors in F32, tokenizer.json,

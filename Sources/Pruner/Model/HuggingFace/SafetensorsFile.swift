@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Traces
 
 /// A safetensors file: an 8-byte little-endian header length, a JSON header naming each tensor's

@@ -11,6 +11,3 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(path): \(message)" }
 }
-
-/// A trace that could not be read or written.
-public typealias TraceError = FileError

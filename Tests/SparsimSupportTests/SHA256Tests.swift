@@ -1,5 +1,5 @@
+import SparsimSupport
 import Testing
-import Traces
 
 /// FIPS 180-4's examples (and the empty message), split across updates at awkward places.
 @Suite struct SHA256Tests {

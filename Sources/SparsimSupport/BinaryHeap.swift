@@ -1,7 +1,7 @@
 /// A binary min-heap: the smallest element first. Used wherever work is handed out by priority
 /// (BPE merges, the simulator's least-loaded PE line).
 ///
-/// Every member is `@inlinable`: a generic that is not is compiled once, unspecialised, in this
+/// Every member is `@inlinable`: a generic that is not is compiled once, unspecialized, in this
 /// module, and each comparison then goes through the witness table. The simulator's line scheduler
 /// was 10× slower for it (see `sparsim bench simulate`).
 public struct BinaryHeap<Element: Comparable> {

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The repository's documents as a reader meets them: every relative link leads somewhere, the
+/// README stays short and starts with the two set-up commands, and nothing points outside the
+/// repository.
+@Suite struct DocumentationTests {
+    static let root = RealData.packageRoot
+
+    /// README.md and every Markdown file under docs/, traces/, scripts/ and Sources/.
+    static let documents: [String] = {
+        var found = ["README.md"]
+        for folder in ["docs", "traces", "scripts", "Sources", "Tests"] {
+            let enumerator = FileManager.default.enumerator(atPath: root + "/" + folder)
+            while let path = enumerator?.nextObject() as? String {
+                if path.hasSuffix(".md") { found.append(folder + "/" + path) }
+            }
+        }
+        return found.sorted()
+    }()
+
+    /// The targets of `[text](target)` links, without their `#fragment`, skipping web addresses
+    /// and links within the page.
+    static func relativeLinks(in text: String) -> [String] {
+        let pattern = try! NSRegularExpression(pattern: #"\]\(([^)\s]+)\)"#)
+        let range = NSRange(text.startIndex..., in: text)
+        return pattern.matches(in: text, range: range).compactMap { match in
+            let target = String(text[Range(match.range(at: 1), in: text)!])
+            if target.hasPrefix("#") || target.contains("://") || target.hasPrefix("mailto:") { return nil }
+            return String(target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        }
+    }
+
+    @Test func relativeLinkExtractionSkipsAnchorsAndWebAddresses() {
+        let text = "[a](docs/x.md#part) [b](#top) [c](https://example.org/y) ![d](table.svg) [e](../up.md)"
+        #expect(Self.relativeLinks(in: text) == ["docs/x.md", "table.svg", "../up.md"])
+    }
+
+    @Test func everyRelativeLinkResolves() throws {
+        #expect(Self.documents.count > 10)
+        var broken: [String] = []
+        for document in Self.documents {
+            let text = try String(contentsOfFile: Self.root + "/" + document, encoding: .utf8)
+            let folder = URL(fileURLWithPath: Self.root + "/" + document).deletingLastPathComponent()
+            for link in Self.relativeLinks(in: text) {
+                let target = folder.appendingPathComponent(link.removingPercentEncoding ?? link).standardizedFileURL.path
+                if !FileManager.default.fileExists(atPath: target) { broken.append("\(document) → \(link)") }
+                if !target.hasPrefix(Self.root + "/") { broken.append("\(document) → \(link) (outside the repository)") }
+            }
+        }
+        #expect(broken.isEmpty, "\(broken.joined(separator: "\n"))")
+    }
+
+    @Test func readmeIsShortAndStartsWithTheTwoSetUpCommands() throws {
+        let lines = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count <= 250)
+        let head = lines.prefix(8).joined(separator: "\n")
+        #expect(head.contains("# run the tests\nbash scripts/test.sh"))
+        #expect(head.contains("apt-get install -y libopenblas-dev libhdf5-dev") && head.contains("swift run -c release sparsim simulate"))
+    }
+
+    /// The design notes the code cites live in docs/design/; no file names the notes outside the
+    /// repository (the fetch scripts may still copy the data from a local folder).
+    @Test func nothingCitesNotesOutsideTheRepository() throws {
+        let outside = ["shared/BACKWARD.md", "shared/REFERENCE.md", "shared/DESIGN.md"]
+        var citing: [String] = []
+        for folder in ["Sources", "Tests", "docs", "scripts", "traces"] {
+            let enumerator = FileManager.default.enumerator(atPath: Self.root + "/" + folder)
+            while let path = enumerator?.nextObject() as? String {
+                guard [".swift", ".md", ".sh", ".py", ".c", ".h"].contains(where: path.hasSuffix),
+                      path != "DocumentationTests/DocumentationTests.swift" else { continue }
+                let text = (try? String(contentsOfFile: Self.root + "/" + folder + "/" + path, encoding: .utf8)) ?? ""
+                if outside.contains(where: text.contains) { citing.append(folder + "/" + path) }
+            }
+        }
+        let readme = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
+        if outside.contains(where: readme.contains) { citing.append("README.md") }
+        #expect(citing.isEmpty, "\(citing)")
+    }
+}
