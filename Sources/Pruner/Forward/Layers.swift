@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 
 /// The pieces of a LLaMA block, on tokens-by-channels matrices (one row per token), in fp32.
 enum Layers {
@@ -148,7 +149,7 @@ public enum Attention {
                 v.values.withUnsafeBufferPointer { vp in
                     output.values.withUnsafeMutableBufferPointer { op in
                         nonisolated(unsafe) let (qb, kb, vb, ob) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, op.baseAddress!)
-                        DispatchQueue.concurrentPerform(iterations: tiles.count) { index in
+                        Parallel.forEach(tiles.count) { index in
                             let (kvHead, first) = tiles[index]
                             let rows = min(rowBlock, tokens - first), keys = queryStart + first + rows
                             let stack = GroupRows(kvHead: kvHead, group: group, first: first, rows: rows, headDim: headDim)

@@ -51,8 +51,8 @@ public enum BLAS {
             let aStart = a + piece.rows.lowerBound * (transposeA ? 1 : lda)
             let bStart = b + piece.columns.lowerBound * (transposeB ? ldb : 1)
             gemmOnCallingThread(m: piece.rows.count, n: piece.columns.count, k: k, alpha: alpha,
-                       aStart, lda: lda, transposeA: transposeA, bStart, ldb: ldb, transposeB: transposeB,
-                       beta: beta, c + piece.rows.lowerBound * ldc + piece.columns.lowerBound, ldc: ldc)
+                                aStart, lda: lda, transposeA: transposeA, bStart, ldb: ldb, transposeB: transposeB,
+                                beta: beta, c + piece.rows.lowerBound * ldc + piece.columns.lowerBound, ldc: ldc)
         }
     }
 
@@ -97,7 +97,7 @@ public enum BLAS {
                         let first = panels[index], columns = min(width, n - first)
                         if first > 0 {
                             gemmOnCallingThread(m: first, n: columns, k: tokens, alpha: alpha, xs, lda: n, transposeA: true,
-                                       xs + first, ldb: n, transposeB: false, beta: beta, hs + first, ldc: n)
+                                                xs + first, ldb: n, transposeB: false, beta: beta, hs + first, ldc: n)
                         }
                         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(columns), Int32(tokens),
                                     alpha, xs + first, Int32(n), beta, hs + first * n + first, Int32(n))

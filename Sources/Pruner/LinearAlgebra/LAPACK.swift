@@ -18,7 +18,7 @@ public enum LAPACK {
     public static func choleskyUpper(_ a: Matrix) throws(LinearAlgebraError) -> Matrix {
         precondition(a.isSquare, "Cholesky needs a square matrix")
         var factor = a
-        let info = callfactorization(&factor, routine: spotrf_)
+        let info = callFactorization(&factor, routine: spotrf_)
         guard info == 0 else {
             throw LinearAlgebraError(
                 routine: "spotrf", info: Int(info),
@@ -34,7 +34,7 @@ public enum LAPACK {
     public static func inverseFromCholesky(_ upper: Matrix) throws(LinearAlgebraError) -> Matrix {
         precondition(upper.isSquare)
         var inverse = upper
-        let info = callfactorization(&inverse, routine: spotri_)
+        let info = callFactorization(&inverse, routine: spotri_)
         guard info == 0 else {
             throw LinearAlgebraError(routine: "spotri", info: Int(info),
                                      description: "inverse from Cholesky factor failed: diagonal entry \(info) is zero")
@@ -111,7 +111,7 @@ public enum LAPACK {
     ) -> Void
 
     /// Calls an `(uplo, n, a, lda, info)` routine on the row-major upper triangle.
-    private static func callfactorization(_ a: inout Matrix, routine: Factorization) -> Int32 {
+    private static func callFactorization(_ a: inout Matrix, routine: Factorization) -> Int32 {
         BLASThreading.singleThreaded
         var n = Int32(a.rows), lda = Int32(max(1, a.rows)), info: Int32 = 0
         var uplo = CChar(UInt8(ascii: "L"))  // column-major lower == row-major upper

@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Traces
 
 /// SparseGPT (Frantar & Alistarh 2023), as IST-DASLab/sparsegpt defines it: optimal-brain-surgeon
@@ -98,7 +99,7 @@ public enum SparseGPT {
             u.values.withUnsafeBufferPointer { u in
                 nonisolated(unsafe) let (block, errors, blockPruned, u) = (block.baseAddress!, errors.baseAddress!, blockPruned.baseAddress!, u.baseAddress!)
                 let chunk = 16
-                DispatchQueue.concurrentPerform(iterations: (rows + chunk - 1) / chunk) { part in
+                Parallel.forEach((rows + chunk - 1) / chunk) { part in
                     var scores = [Float](repeating: 0, count: nOfM?.m ?? 0)
                     for i in part * chunk..<min(rows, (part + 1) * chunk) {
                         let (row, rowPruned, rowErrors) = (block + i * count, blockPruned + i * count, errors + i * count)

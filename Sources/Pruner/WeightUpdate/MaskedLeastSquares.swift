@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import SparsimSupport
 import Traces
 
 /// The kept weights that reconstruct a layer's dense outputs best, for a mask chosen elsewhere.
@@ -30,7 +30,7 @@ public enum MaskedLeastSquares {
         let failures = RowFailures()
         result.values.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let output = out.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            Parallel.forEach(workers) { worker in
                 var kept = [Int](), system = [Float](), solution = [Float]()
                 for i in stride(from: worker, to: rows, by: workers) {
                     kept.removeAll(keepingCapacity: true)

@@ -38,7 +38,7 @@ public struct FullRun: Equatable, Sendable {
     public var mapping: Mapping
     public var tiling: Tiling { mapping.tiling }
     /// Useful MACs / (cycles × PEs).
-    public var peutilization: Double
+    public var peUtilization: Double
 
     public var isMemoryBound: Bool { memoryCycles > computeCycles }
 }
@@ -270,6 +270,6 @@ public struct FullModel: Sendable {
             ladder: BoundLadder(peak: peak, engineSplit: split, mapping: engines.engines.mappingBound,
                                 imbalance: computeCycles, bandwidth: cycles),
             mapping: mapping,
-            peutilization: cycles > 0 ? Double(usefulMACs) * Double(tokens) / (Double(cycles) * Double(config.totalPEs)) : 0)
+            peUtilization: cycles > 0 ? Double(usefulMACs) * Double(tokens) / (Double(cycles) * Double(config.totalPEs)) : 0)
     }
 }

@@ -52,7 +52,7 @@ public enum ReportFormat {
         let run = full.sparse, mapping = run.mapping
         let row = common + [
             run.isMemoryBound ? "memory" : "compute", String(run.computeCycles), String(run.memoryCycles),
-            fixed(run.peutilization, 6), fixed(run.traffic.weightValues, 1), fixed(run.traffic.weightMetadata, 1),
+            fixed(run.peUtilization, 6), fixed(run.traffic.weightValues, 1), fixed(run.traffic.weightMetadata, 1),
             fixed(run.traffic.inputs, 1), fixed(run.traffic.outputs, 1), String(run.ladder.peak),
             String(run.ladder.engineSplit), String(run.ladder.mapping), String(run.ladder.imbalance),
             String(run.ladder.bandwidth), String(mapping.denseColumns),

@@ -68,7 +68,7 @@ struct SimulationTable {
                        Percent(layer.sparsity).description, String(layer.denseCycles), String(layer.sparseCycles),
                        Self.times(layer.speedup)]
             if let run = layer.full?.sparse {
-                row += [run.isMemoryBound ? "memory" : "compute", Percent(run.peutilization).description,
+                row += [run.isMemoryBound ? "memory" : "compute", Percent(run.peUtilization).description,
                         String(format: "%.2f", run.traffic.total / 1_048_576)]
             } else {
                 row += [String(layer.compute.tiles.reduce(0) { $0 + $1.denseColumns }),
