@@ -78,7 +78,7 @@ let package = Package(
 
         // MARK: - Tests
         // Temporary directories and external processes (python3, h5dump, the sparsim binary).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Pruner", "SparsimSupport", "Traces"], path: "Tests/TestSupport"),
         .testTarget(name: "SparsimSupportTests", dependencies: ["SparsimSupport"]),
         // The README and docs as a reader meets them (links, length, nothing pointing outside).
         .testTarget(name: "DocumentationTests", dependencies: ["TestSupport"]),

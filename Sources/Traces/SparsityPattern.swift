@@ -28,3 +28,19 @@ public enum SparsityPattern: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 }
+
+/// Encoded as its text (`unstructured`, `2:4`), as the trace's `pattern` attribute spells it.
+extension SparsityPattern: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let pattern = SparsityPattern(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is neither 'unstructured' nor N:M"))
+        }
+        self = pattern
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -16,10 +16,13 @@ public struct TraceMetadata: Sendable, Equatable {
     public var calibrationSHA256: String?
     /// The program and version that wrote the trace.
     public var createdBy: String
+    /// The prune run's full recipe as JSON (sparsim's `PruneRecipe`), when the writer recorded it.
+    public var recipe: String?
 
     public init(
         model: String, method: String, targetSparsity: Double, pattern: SparsityPattern = .unstructured,
-        seqlen: Int = 0, calibrationSamples: Int = 0, calibrationSHA256: String? = nil, createdBy: String = TraceFormat.creator
+        seqlen: Int = 0, calibrationSamples: Int = 0, calibrationSHA256: String? = nil, createdBy: String = TraceFormat.creator,
+        recipe: String? = nil
     ) {
         self.model = model
         self.method = method
@@ -29,6 +32,7 @@ public struct TraceMetadata: Sendable, Equatable {
         self.calibrationSamples = calibrationSamples
         self.calibrationSHA256 = calibrationSHA256
         self.createdBy = createdBy
+        self.recipe = recipe
     }
 }
 

@@ -159,7 +159,8 @@ public final class TraceReader: @unchecked Sendable {
             model: try string("model"), method: try string("method"), targetSparsity: target, pattern: pattern,
             seqlen: try integer("seqlen"), calibrationSamples: try integer("calibration_samples"),
             calibrationSHA256: file.hasAttribute("calibration_sha256") ? try string("calibration_sha256") : nil,
-            createdBy: try string("created_by"))
+            createdBy: try string("created_by"),
+            recipe: file.hasAttribute("recipe") ? try string("recipe") : nil)
     }
 
     /// All attributes of an optional group (absent group: empty).

@@ -57,6 +57,7 @@ public final class TraceWriter {
         try file.setAttribute("calibration_samples", .int(Int64(metadata.calibrationSamples)))
         if let fingerprint = metadata.calibrationSHA256 { try file.setAttribute("calibration_sha256", .string(fingerprint)) }
         try file.setAttribute("created_by", .string(metadata.createdBy))
+        if let recipe = metadata.recipe { try file.setAttribute("recipe", .string(recipe)) }
     }
 
     /// Adds one layer. Each layer may be written once; after any failure the writer is closed

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Traces
 @testable import Pruner
 
@@ -9,7 +10,7 @@ import Traces
     /// Block-major perplexity (all windows through one block, then the next) runs each window
     /// through the same operations as the window-major `Perplexity.evaluate`: equal to the bit.
     @Test func blockMajorPerplexityEqualsWindowMajor() {
-        let model = BlockwisePrunerTests.tinyModel()
+        let model = TinyModels.resident()
         let tokens = (0..<200).map { Int32($0 * 13 % 50) }
         var blockMajor = BlockMajorPerplexity(model: model, tokens: tokens, seqlen: 24, maxWindows: 5)
         for block in model.weights.blocks { blockMajor.advance(through: block, of: model) }
@@ -24,11 +25,10 @@ import Traces
     /// must not depend on what the tests running alongside do (`BLASThreading`).
     @Test(arguments: [PruningMethod.wanda, .sparsegpt, .besa])
     func pruningFromABlockSourceMatchesTheResidentModel(method: PruningMethod) throws {
-        let model = BlockwisePrunerTests.tinyModel()
+        let model = TinyModels.resident()
         var resident = model
         var residentLayers: [TraceLayer] = []
-        var pruner = BlockwisePruner(method: method, sparsity: 0.5, pattern: .unstructured)
-        if method == .besa { pruner.weightUpdate = .lstsq }
+        let pruner = BlockwisePruner(recipe: PruneRecipe(method: method, weightUpdate: method == .besa ? .lstsq : WeightUpdate.none))
         try pruner.prune(&resident, calibration: BlockwisePrunerTests.calibration) { residentLayers += $0.layers }
         var shell = model
         shell.weights.blocks = []
@@ -50,7 +50,7 @@ import Traces
     @Test func memoryBoundOfSmolLM2() {
         let config = LlamaConfig(hiddenSize: 576, intermediateSize: 1536, layers: 30, heads: 9, keyValueHeads: 3, vocabularySize: 49_152,
                                  ropeTheta: 100_000, rmsNormEpsilon: 1e-5, maxPositions: 8192, tiedEmbeddings: true)
-        let memory = PruningMemory(config: config, pruner: BlockwisePruner(method: .wanda, sparsity: 0.5, pattern: .unstructured),
+        let memory = PruningMemory(config: config, recipe: PruneRecipe(method: .wanda),
                                    calibrationRows: 32 * 512, windowRows: 512, startUp: 0)
         let terms = Dictionary(uniqueKeysWithValues: memory.terms.map { ($0.name, $0.bytes) })
         #expect(terms["embedding"] == 49_152 * 576 * 4)

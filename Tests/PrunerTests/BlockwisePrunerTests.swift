@@ -1,37 +1,19 @@
 import Foundation
 import Testing
+import TestSupport
 import Traces
 @testable import Pruner
 
 /// Block-by-block pruning on a tiny random LLaMA (2 blocks, GQA, hidden 32).
 @Suite struct BlockwisePrunerTests {
-    static func tinyModel() -> LlamaModel {
-        let config = LlamaConfig(hiddenSize: 32, intermediateSize: 48, layers: 2, heads: 4, keyValueHeads: 2,
-                                 vocabularySize: 50, ropeTheta: 10_000, rmsNormEpsilon: 1e-5, maxPositions: 64, tiedEmbeddings: true)
-        var seed: UInt64 = 100
-        func random(_ rows: Int, _ cols: Int) -> Matrix {
-            seed += 1
-            return PruningMethodTests.gaussian(rows, cols, seed: seed)
-        }
-        let blocks = (0..<2).map { _ in
-            BlockWeights(attentionNorm: (0..<32).map { 1 + Float($0 % 3) * 0.1 }, mlpNorm: [Float](repeating: 1, count: 32),
-                         linears: Dictionary(uniqueKeysWithValues: Projection.allCases.map { projection in
-                             let (rows, cols) = config.shape(of: projection)
-                             return (projection, random(rows, cols))
-                         }))
-        }
-        return LlamaModel(weights: LlamaWeights(config: config, embedding: random(50, 32), blocks: blocks,
-                                                finalNorm: [Float](repeating: 1, count: 32), outputHead: nil, rotaryLayout: .halfSplit))
-    }
-
     static let calibration: [[Int32]] = Calibration.windows((0..<400).map { Int32($0 * 7 % 50) }, count: 6, seqlen: 16, seed: 0)
 
     @Test(arguments: PruningMethod.allCases.filter { $0 != .rtn })
     func everyLayerReachesTheTargetAndNothingElseChanges(method: PruningMethod) throws {
-        let original = Self.tinyModel()
+        let original = TinyModels.resident()
         var model = original
         var reports: [BlockReport] = []
-        try BlockwisePruner(method: method, sparsity: 0.5, pattern: .unstructured).prune(&model, calibration: Self.calibration) {
+        try BlockwisePruner(recipe: PruneRecipe(method: method, weightUpdate: WeightUpdate.none)).prune(&model, calibration: Self.calibration) {
             reports.append($0)
         }
         #expect(reports.map(\.block) == [0, 1])
@@ -73,12 +55,12 @@ import Traces
     @Test func statisticsOfBlockTwoComeFromThePrunedBlockOne() throws {
         // Wanda on block 1 must see block 0's pruned outputs: compare with statistics gathered by
         // running the already-pruned block 0 by hand.
-        var model = Self.tinyModel()
+        var model = TinyModels.resident()
         var blockOneMasks: [TraceLayer] = []
-        try BlockwisePruner(method: .wanda, sparsity: 0.5, pattern: .unstructured).prune(&model, calibration: Self.calibration) {
+        try BlockwisePruner(recipe: PruneRecipe(method: .wanda)).prune(&model, calibration: Self.calibration) {
             if $0.block == 1 { blockOneMasks = $0.layers }
         }
-        var check = Self.tinyModel()
+        var check = TinyModels.resident()
         check.weights.blocks[0] = model.weights.blocks[0]
         var stats = InputStatistics(channels: 32, withGram: false)
         for window in Self.calibration {
@@ -86,7 +68,7 @@ import Traces
                 if projection == .q { stats.add(input) }
             }
         }
-        let expected = Wanda.prune(Self.tinyModel().weights.blocks[1][.q], inputNorms: stats.meanSquaredNorms, sparsity: 0.5, pattern: .unstructured)
+        let expected = Wanda.prune(TinyModels.resident().weights.blocks[1][.q], inputNorms: stats.meanSquaredNorms, sparsity: 0.5, pattern: .unstructured)
         #expect(blockOneMasks.first { $0.id.projection == .q }!.mask == expected)
     }
 }
@@ -98,9 +80,10 @@ extension PruningMethod: CustomTestStringConvertible {
 @Suite struct BESAPruningTests {
     @Test(arguments: [BESA.Granularity.row, .layer])
     func blocksEndOnTheTargetWithTheLearnedSparsitiesRecorded(granularity: BESA.Granularity) throws {
-        var model = BlockwisePrunerTests.tinyModel()
-        var pruner = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
-        pruner.besa.granularity = granularity
+        var model = TinyModels.resident()
+        var recipe = PruneRecipe(method: .besa, weightUpdate: WeightUpdate.none)
+        recipe.besa.granularity = granularity
+        let pruner = BlockwisePruner(recipe: recipe)
         var reports: [BlockReport] = []
         try pruner.prune(&model, calibration: BlockwisePrunerTests.calibration) { reports.append($0) }
         for report in reports {
@@ -122,11 +105,12 @@ extension PruningMethod: CustomTestStringConvertible {
     /// half; the importances recomputed here from block 0's inputs, in Double.
     @Test(arguments: Importance.allCases)
     func untrainedBESAKeepsTheMoreImportantHalfOfEveryRow(importance: Importance) throws {
-        let dense = BlockwisePrunerTests.tinyModel()
+        let dense = TinyModels.resident()
         var model = dense
-        var pruner = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
-        pruner.besa.epochs = 0
-        pruner.besa.importance = importance
+        var recipe = PruneRecipe(method: .besa, weightUpdate: WeightUpdate.none)
+        recipe.besa.epochs = 0
+        recipe.besa.importance = importance
+        let pruner = BlockwisePruner(recipe: recipe)
         var reports: [BlockReport] = []
         try pruner.prune(&model, calibration: BlockwisePrunerTests.calibration) { reports.append($0) }
         var inputs: [Projection: [Matrix]] = [:]
@@ -160,11 +144,10 @@ extension PruningMethod: CustomTestStringConvertible {
     }
 
     @Test func jointQuantizationLeavesEveryRowOnAFourBitGrid() throws {
-        var model = BlockwisePrunerTests.tinyModel()
-        var pruner = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
-        pruner.besa.jointQuantizer = UniformQuantizer(bits: 4, groupSize: 0)
-        pruner.besa.clippingOptimizer = .adam(learningRate: 0.1)
-        pruner.besa.epochs = 5
+        var model = TinyModels.resident()
+        var recipe = PruneRecipe(method: .besa, quantization: QuantizationRecipe(bits: 4, mode: .joint, clippingLearningRate: 0.1))
+        recipe.besa.epochs = 5
+        let pruner = BlockwisePruner(recipe: recipe)
         var reports: [BlockReport] = []
         try pruner.prune(&model, calibration: BlockwisePrunerTests.calibration) { reports.append($0) }
         for report in reports {
@@ -189,13 +172,14 @@ extension PruningMethod: CustomTestStringConvertible {
     /// Learning must pay off: on block 0, BESA's masks reconstruct the dense block's outputs better
     /// than Wanda's uniform 50% masks (BESA's starting point, α = 0) at the same block sparsity.
     @Test func learnedMasksReconstructBetterThanTheirWandaStart() throws {
-        let dense = BlockwisePrunerTests.tinyModel()
-        var pruner = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
-        pruner.besa.epochs = 30
+        let dense = TinyModels.resident()
+        var recipe = PruneRecipe(method: .besa, weightUpdate: WeightUpdate.none)
+        recipe.besa.epochs = 30
+        let pruner = BlockwisePruner(recipe: recipe)
         var besaModel = dense
         try pruner.prune(&besaModel, calibration: BlockwisePrunerTests.calibration) { _ in }
         var wandaModel = dense
-        try BlockwisePruner(method: .wanda, sparsity: 0.5, pattern: .unstructured).prune(&wandaModel, calibration: BlockwisePrunerTests.calibration) { _ in }
+        try BlockwisePruner(recipe: PruneRecipe(method: .wanda)).prune(&wandaModel, calibration: BlockwisePrunerTests.calibration) { _ in }
         func blockZeroLoss(_ pruned: LlamaModel) -> Double {
             var loss = 0.0
             for window in BlockwisePrunerTests.calibration {

@@ -151,7 +151,7 @@ struct ExportTests {
 /// Which Hugging Face architecture a model is exported as, decided by where its biases are.
 @Suite struct ModelFamilyTests {
     static func tiny(biasedOn projections: Set<Projection>) throws -> LoadedModel {
-        var weights = BlockwisePrunerTests.tinyModel().weights
+        var weights = TinyModels.resident().weights
         for index in weights.blocks.indices {
             for projection in projections {
                 let rows = weights.blocks[index][projection].rows

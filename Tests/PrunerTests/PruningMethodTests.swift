@@ -1,18 +1,12 @@
 import Foundation
 import SparsimSupport
 import Testing
+import TestSupport
 import Traces
 @testable import Pruner
 
 /// The pruning methods against brute force on small random matrices.
 @Suite struct PruningMethodTests {
-    static func gaussian(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
-        var generator = SeededGenerator(seed: seed)
-        return Matrix(rows: rows, cols: cols, values: (0..<rows * cols).map { _ in
-            Float((-2 * log(max(generator.nextUnit(), 1e-12))).squareRoot() * cos(2 * .pi * generator.nextUnit()))
-        })
-    }
-
     /// Weights that tie a lot, like the shipped 4-bit model: 7 distinct magnitudes, both signs, zeros.
     static func tied(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
         var generator = SeededGenerator(seed: seed)
@@ -56,7 +50,7 @@ import Traces
         let weight = Self.tied(12, 48, seed: 3)
         let norms = (0..<48).map { Float($0 % 6) + 1 }
         var h = Matrix.identity(48)
-        BLAS.accumulateGram(Self.gaussian(200, 48, seed: 4), into: &h)
+        BLAS.accumulateGram(TinyModels.gaussian(200, 48, seed: 4), into: &h)
         let masks = [
             Magnitude.prune(weight, sparsity: 0, pattern: .nOfM(n: n, m: m)),
             Wanda.prune(weight, inputNorms: norms, sparsity: 0, pattern: .nOfM(n: n, m: m)),
@@ -149,8 +143,8 @@ import Traces
     @Test(arguments: [(SparsityPattern.unstructured, 0.5), (.nOfM(n: 2, m: 4), 0.5)])
     func sparseGPTEqualsTheDirectEquations(pattern: SparsityPattern, sparsity: Double) throws {
         let (rows, cols) = (20, 96)
-        let weight = Self.gaussian(rows, cols, seed: 5)
-        var x = Self.gaussian(400, cols, seed: 6)
+        let weight = TinyModels.gaussian(rows, cols, seed: 5)
+        var x = TinyModels.gaussian(400, cols, seed: 6)
         for i in 0..<400 { x[i, 3] = 0 }  // a dead input column
         for i in 0..<400 { for j in 0..<cols { x[i, j] *= Float(1 + j % 5) } }
         var h = Matrix(rows: cols, cols: cols)
@@ -168,8 +162,8 @@ import Traces
 
     @Test func sparseGPTReconstructsBetterThanWandaAndMagnitude() throws {
         let (rows, cols) = (48, 128)
-        let weight = Self.gaussian(rows, cols, seed: 7)
-        var x = Self.gaussian(512, cols, seed: 8)
+        let weight = TinyModels.gaussian(rows, cols, seed: 7)
+        var x = TinyModels.gaussian(512, cols, seed: 8)
         // Correlated, unevenly scaled inputs, as real activations are.
         for i in 0..<512 {
             for j in 1..<cols { x[i, j] = 0.6 * x[i, j - 1] + 0.8 * x[i, j] }
@@ -197,7 +191,7 @@ import Traces
         var h = Matrix.identity(8)
         h[0, 0] = -1
         var messages: [String] = []
-        let result = try SparseGPT.prune(Self.gaussian(4, 8, seed: 9), hessian: h, sparsity: 0.5, pattern: .unstructured) { messages.append($0) }
+        let result = try SparseGPT.prune(TinyModels.gaussian(4, 8, seed: 9), hessian: h, sparsity: 0.5, pattern: .unstructured) { messages.append($0) }
         #expect(result.damping > 0.01)
         #expect(!messages.isEmpty && messages[0].contains("Cholesky failed"))
     }

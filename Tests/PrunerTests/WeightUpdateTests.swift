@@ -1,6 +1,7 @@
 import Foundation
 import SparsimSupport
 import Testing
+import TestSupport
 import Traces
 @testable import Pruner
 
@@ -9,7 +10,7 @@ import Traces
 @Suite struct WeightUpdateTests {
     /// Correlated, unevenly scaled inputs with one dead channel, and their H = (2/N) Σ XᵀX.
     static func inputsAndHessian(tokens: Int, cols: Int, seed: UInt64) -> (x: Matrix, h: Matrix) {
-        var x = PruningMethodTests.gaussian(tokens, cols, seed: seed)
+        var x = TinyModels.gaussian(tokens, cols, seed: seed)
         for i in 0..<tokens {
             for j in 1..<cols { x[i, j] = 0.6 * x[i, j - 1] + 0.8 * x[i, j] }
             for j in 0..<cols where j % 9 == 0 { x[i, j] *= 5 }
@@ -68,7 +69,7 @@ import Traces
 
     @Test func leastSquaresSolvesEachRowsNormalEquations() throws {
         let (rows, cols) = (10, 36)
-        let weight = PruningMethodTests.gaussian(rows, cols, seed: 21)
+        let weight = TinyModels.gaussian(rows, cols, seed: 21)
         let (_, h) = Self.inputsAndHessian(tokens: 300, cols: cols, seed: 22)
         let mask = Self.unevenMask(rows: rows, cols: cols, seed: 23)
         let ours = try MaskedLeastSquares.solve(weight, mask: mask, hessian: h)
@@ -92,7 +93,7 @@ import Traces
 
     @Test func leastSquaresBeatsTheGreedySweepOnTheSameMask() throws {
         let (rows, cols) = (16, 64)
-        let weight = PruningMethodTests.gaussian(rows, cols, seed: 31)
+        let weight = TinyModels.gaussian(rows, cols, seed: 31)
         let (_, h) = Self.inputsAndHessian(tokens: 400, cols: cols, seed: 32)
         let mask = Wanda.prune(weight, inputNorms: (0..<cols).map { h[$0, $0] }, sparsity: 0.5, pattern: .unstructured)
         let lambda = Damping.fraction * (0..<cols).reduce(0.0) { $0 + Double(h[$1, $1]) } / Double(cols)
@@ -115,7 +116,7 @@ import Traces
 
     @Test(arguments: [SparsityPattern.unstructured, .nOfM(n: 2, m: 4)])
     func sparseGPTWithItsOwnMaskFixedReproducesItsWeights(pattern: SparsityPattern) throws {
-        let weight = PruningMethodTests.gaussian(12, 96, seed: 41)
+        let weight = TinyModels.gaussian(12, 96, seed: 41)
         let (_, h) = Self.inputsAndHessian(tokens: 300, cols: 96, seed: 42)
         let free = try SparseGPT.prune(weight, hessian: h, sparsity: 0.5, pattern: pattern, blockSize: 32)
         let fixed = try SparseGPT.prune(weight, hessian: h, rule: .fixed(free.mask), blockSize: 32)
@@ -127,7 +128,7 @@ import Traces
 
     @Test func rowCountsPruneExactlyTheGivenCountInEveryRow() throws {
         let (rows, cols) = (9, 100)  // 100 = 3 full blocks of 32 and a partial one
-        let weight = PruningMethodTests.gaussian(rows, cols, seed: 51)
+        let weight = TinyModels.gaussian(rows, cols, seed: 51)
         let (_, h) = Self.inputsAndHessian(tokens: 300, cols: cols, seed: 52)
         let counts = [0, 100, 50, 37, 63, 1, 99, 45, 55]
         let result = try SparseGPT.prune(weight, hessian: h, rule: .rowCounts(counts), blockSize: 32)
@@ -143,9 +144,8 @@ import Traces
 /// BESA's masks followed by each update, on the tiny model.
 @Suite struct BESAWeightUpdateTests {
     static func pruned(_ update: WeightUpdate) throws -> (model: LlamaModel, reports: [BlockReport]) {
-        var model = BlockwisePrunerTests.tinyModel()
-        var pruner = BlockwisePruner(method: .besa, sparsity: 0.5, pattern: .unstructured)
-        pruner.weightUpdate = update
+        var model = TinyModels.resident()
+        let pruner = BlockwisePruner(recipe: PruneRecipe(method: .besa, weightUpdate: update))
         var reports: [BlockReport] = []
         try pruner.prune(&model, calibration: BlockwisePrunerTests.calibration) { reports.append($0) }
         return (model, reports)
@@ -175,7 +175,7 @@ import Traces
     }
 
     @Test func updatesKeepBESAsMasksAndAllocationAndLowerEachLayersError() throws {
-        let dense = BlockwisePrunerTests.tinyModel()
+        let dense = TinyModels.resident()
         let plain = try Self.pruned(.none)
         var errors: [WeightUpdate: [Projection: Double]] = [.none: Self.layerErrors(plain.model, dense: dense)]
         for update in [WeightUpdate.sparsegpt, .lstsq, .reprune] {

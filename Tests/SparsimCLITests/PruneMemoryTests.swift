@@ -12,7 +12,7 @@ import Traces
 
     @Test func wandaHoldsOneBlockAtATime() throws {
         let folder = try TemporaryDirectory()
-        try PruneCLITests.writeTinyModel(to: folder.file("model"), layers: Self.layers, hidden: Self.hidden, intermediate: Self.intermediate)
+        try TinyModels.writeHuggingFace(to: folder.file("model"), layers: Self.layers, hidden: Self.hidden, intermediate: Self.intermediate)
         try PruneCLITests.text.write(toFile: folder.file("text.txt"), atomically: true, encoding: .utf8)
         let common = ["prune", "--model", folder.file("model"), "--method", "wanda", "--calib", folder.file("text.txt"),
                       "--samples", "4", "--seqlen", "32"]

@@ -6,14 +6,14 @@ import Traces
 /// seven linears — and, row-wise, each output row — should be, by minimizing the block's
 /// reconstruction error with a sparsity penalty, the weights frozen and ranked by Wanda's score.
 public enum BESA {
-    public enum Granularity: String, CaseIterable, Sendable {
+    public enum Granularity: String, Codable, CaseIterable, Sendable {
         /// One learned sparsity per output row (the paper's headline).
         case row
         /// One learned sparsity per layer (G = 1).
         case layer
     }
 
-    public struct Options: Sendable {
+    public struct Options: Codable, Equatable, Sendable {
         public var granularity: Granularity = .row
         /// λ of the penalty λ((ŝ_block − s*)/s*)².
         public var lambda = 5.0
@@ -25,14 +25,43 @@ public enum BESA {
         public var parameterization = SparsityLogits.Parameterization.sigmoidSoftmax
         /// How each row's weights are ranked.
         public var importance = Importance.wanda
-        /// Learn weight-only quantization jointly with the masks (paper §3.3): each linear's
-        /// clipping strengths train with α on the same loss; the final weights are quantized.
-        public var jointQuantizer: UniformQuantizer?
+        public init() {}
+
+        /// The settings an ablation changes, as they appear in the trace's method name.
+        var departuresFromDefaults: [String] {
+            let defaults = Options()
+            var departures: [String] = []
+            if importance != defaults.importance { departures.append(importance.rawValue) }
+            if candidates != defaults.candidates { departures.append("\(candidates)cand") }
+            if parameterization != defaults.parameterization { departures.append(parameterization.rawValue) }
+            if epochs != defaults.epochs { departures.append("\(epochs)ep") }
+            return departures
+        }
+
+        func validate() throws(RecipeError) {
+            guard candidates >= 2 else { throw RecipeError("--candidates must be at least 2") }
+            guard epochs >= 0 else { throw RecipeError("--epochs must not be negative") }
+            guard lambda >= 0 else { throw RecipeError("--lambda must not be negative") }
+            switch optimizer {
+            case .prodigy(let dCoef): guard dCoef > 0 else { throw RecipeError("--d-coef must be positive") }
+            case .adam(let learningRate): guard learningRate > 0 else { throw RecipeError("--besa-lr must be positive") }
+            }
+        }
+    }
+
+    /// Weight-only quantization learned with the masks (paper §3.3): each linear's clipping
+    /// strengths train on the same loss as α; the final weights are quantized.
+    public struct JointQuantization: Sendable {
+        public var quantizer: UniformQuantizer
         /// The clipping logits' own optimizer: OmniQuant trains them with Adam(W) at 1e-2. Sharing
         /// BESA's Prodigy made the loss diverge (its step size, estimated mostly from α, is far too
         /// large for the clipping).
-        public var clippingOptimizer = OptimizerChoice.adam(learningRate: 1e-2)
-        public init() {}
+        public var clippingOptimizer: OptimizerChoice
+
+        public init(quantizer: UniformQuantizer, clippingOptimizer: OptimizerChoice = .adam(learningRate: 1e-2)) {
+            self.quantizer = quantizer
+            self.clippingOptimizer = clippingOptimizer
+        }
     }
 
     public struct BlockResult: Sendable {
@@ -57,7 +86,8 @@ public enum BESA {
     /// before it) and `references` (the dense block's outputs on them). `scores` rank each linear's
     /// weights (`Importance`), the least important pruned first.
     static func pruneBlock(_ model: LlamaModel, block: Int, dense: BlockWeights, inputs: [Matrix], references: [Matrix],
-                           scores: [Projection: [Float]], targetSparsity: Double, options: Options) -> BlockResult {
+                           scores: [Projection: [Float]], targetSparsity: Double, options: Options,
+                           jointQuantization: JointQuantization? = nil) -> BlockResult {
         precondition(references.count == inputs.count, "one dense output per input window")
         let weights = dense.linears
         var layers = Projection.allCases.map { projection in
@@ -69,15 +99,15 @@ public enum BESA {
         let parameterCounts = layers.map { Double($0.weight.values.count) }
         let totalParameters = parameterCounts.reduce(0, +)
         let gradient = BlockGradient(model: model, block: dense)
-        var clippings = options.jointQuantizer.map { quantizer in
-            layers.map { LearnableClipping(quantizer: quantizer, rows: $0.weight.rows, cols: $0.weight.cols) }
+        var clippings = jointQuantization.map { joint in
+            layers.map { LearnableClipping(quantizer: joint.quantizer, rows: $0.weight.rows, cols: $0.weight.cols) }
         }
         // One optimizer over the seven layers' logits, as the reference's single Prodigy per block;
         // another over the clipping logits.
         var parameters = layers.flatMap(\.logits.alpha)
         var optimizer = options.optimizer.make(parameterCount: parameters.count)
         var clippingParameters = clippings?.flatMap(\.logits) ?? []
-        var clippingOptimizer = options.clippingOptimizer.make(parameterCount: clippingParameters.count)
+        var clippingOptimizer = (jointQuantization?.clippingOptimizer ?? .adam(learningRate: 1e-2)).make(parameterCount: clippingParameters.count)
         var losses: [Double] = []
         // W ⊙ M of each layer, kept from step to step: a step re-masks only the ranks whose hard
         // mask changed (few: the sparsities move by small steps) instead of copying every weight.
@@ -143,7 +173,7 @@ public enum BESA {
             return TraceLayer(id: LayerID(block: block, projection: layer.projection),
                               mask: KeepMask(rows: mask.rows, cols: mask.cols, values: mask.values.map { $0 != 0 }),
                               weight: quantized?.values, learnedSparsity: learned[index].map(Float.init),
-                              quantization: options.jointQuantizer.map { WeightQuantization(bits: $0.bits, groupSize: $0.groupSize) })
+                              quantization: jointQuantization.map { WeightQuantization(bits: $0.quantizer.bits, groupSize: $0.quantizer.groupSize) })
         }
         let learnedBlock = zip(learned, parameterCounts).reduce(0) { $0 + $1.0.reduce(0, +) / Double($1.0.count) * $1.1 } / totalParameters
         let strengths = clippings?.flatMap { $0.strengths.flatMap { [Double($0.upper), Double($0.lower)] } }

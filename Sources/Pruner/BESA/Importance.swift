@@ -1,6 +1,6 @@
 /// How BESA ranks each row's weights before it learns how many of them to drop (the paper's
 /// Appendix A compares these; it uses Wanda's).
-public enum Importance: String, CaseIterable, Sendable {
+public enum Importance: String, Codable, CaseIterable, Sendable {
     /// |W_ij| · ‖X_j‖, Wanda's score (the paper's choice).
     case wanda
     /// |W_ij|.

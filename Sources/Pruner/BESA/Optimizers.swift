@@ -7,7 +7,7 @@ public protocol LogitOptimizer {
 }
 
 /// Which optimizer learns BESA's logits.
-public enum OptimizerChoice: Sendable, Equatable {
+public enum OptimizerChoice: Codable, Sendable, Equatable {
     /// Prodigy (Mishchenko & Defazio 2023), as the BESA reference uses it: lr 1, no weight decay,
     /// no bias correction; `dCoef` scales the estimated step size.
     case prodigy(dCoef: Double)

@@ -12,7 +12,7 @@ import SparsimSupport
 /// The forward pass uses the hard mask, the backward pass the soft one (straight-through).
 public struct SparsityLogits: Sendable, Equatable {
     /// How logits become candidate probabilities.
-    public enum Parameterization: String, CaseIterable, Sendable {
+    public enum Parameterization: String, Codable, CaseIterable, Sendable {
         /// The reference's softmax(sigmoid(α)): sigmoid bounds each exponent to (0, 1), so no
         /// candidate weighs more than e times another and ŝ stays within [0.376, 0.624].
         case sigmoidSoftmax = "sigmoid-softmax"

@@ -18,13 +18,13 @@ public struct PruningMemory: Sendable {
     /// `startUp`: the process's resident memory before it read anything (runtime and libraries).
     /// `keptBlocks`: pruned blocks the run keeps (all of them for --save-model and --eval-task);
     /// `evaluationRows`: the tokens --eval carries through the blocks with the calibration windows.
-    public init(config: LlamaConfig, pruner: BlockwisePruner, calibrationRows: Int, windowRows: Int,
+    public init(config: LlamaConfig, recipe: PruneRecipe, calibrationRows: Int, windowRows: Int,
                 keptBlocks: Int = 0, evaluationRows: Int = 0, startUp: Int) {
         let float = MemoryLayout<Float>.size
         let (hidden, intermediate) = (config.hiddenSize, config.intermediateSize)
         let shapes = Projection.allCases.map(config.shape(of:))
         let block = (shapes.reduce(0) { $0 + $1.rows * $1.cols } + 2 * hidden) * float
-        let method = pruner.method
+        let method = recipe.method
         let activations = method.needsData ? calibrationRows * hidden * float : 0
         // x, the two norms' outputs, q, k, v, attention, gate, up and their product: an upper bound.
         let window = windowRows * (6 * hidden + 3 * intermediate) * float
@@ -42,14 +42,14 @@ public struct PruningMemory: Sendable {
             terms.append(Term(name: "BESA's step", bytes: 4 * block + 2 * window))
             // Ten arrays of groups × K doubles: α, a step's z and p, dα, the optimizer's flat copy,
             // its x₀, s and two moments, and the gradient's per-layer pieces.
-            let groups = pruner.besa.granularity == .row ? shapes.reduce(0) { $0 + $1.rows } : shapes.count
-            terms.append(Term(name: "BESA's logits", bytes: 10 * groups * pruner.besa.candidates * MemoryLayout<Double>.size))
+            let groups = recipe.besa.granularity == .row ? shapes.reduce(0) { $0 + $1.rows } : shapes.count
+            terms.append(Term(name: "BESA's logits", bytes: 10 * groups * recipe.besa.candidates * MemoryLayout<Double>.size))
         }
-        if pruner.collectsGramMatrices {
+        if recipe.collectsGramMatrices {
             // XᵀX of the four distinct inputs (q/k/v, o, gate/up, down).
             terms.append(Term(name: "Gram matrices", bytes: (3 * hidden * hidden + intermediate * intermediate) * float))
         }
-        if method == .sparsegpt || pruner.weightUpdate != .none {
+        if method == .sparsegpt || recipe.weightUpdate != .none {
             // The updated weights (a block) until they are installed; per layer H, its damped inverse
             // and Cholesky factor, and a copy of the layer.
             let inputs = shapes.map(\.cols).max()!, layer = shapes.map { $0.rows * $0.cols }.max()!

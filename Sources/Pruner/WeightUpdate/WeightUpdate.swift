@@ -3,7 +3,7 @@ import Traces
 /// What happens to a layer's kept weights once BESA has fixed its mask. BESA only chooses which
 /// weights to drop; SparseGPT also rewrites the ones it keeps, which is worth a lot on small models.
 /// These combine the two, each layer on its own inputs' Hessian H = (2/N) Σ XᵀX.
-public enum WeightUpdate: String, CaseIterable, Sendable {
+public enum WeightUpdate: String, Codable, CaseIterable, Sendable {
     /// Kept weights as they were (BESA as the paper defines it).
     case none
     /// SparseGPT's OBS column sweep with BESA's mask fixed: each dropped weight's error spread over

@@ -30,6 +30,16 @@ struct BenchPrune: ParsableCommand {
     /// Every method as the papers define it, then BESA as `prune` runs it by default.
     static let methodNames = PruningMethod.allCases.filter { $0 != .rtn }.map(\.rawValue) + ["besa+lstsq"]
 
+    @OptionGroup(title: "BESA (for both BESA lines)") var besa: BESAOptions
+
+    /// The recipe a method name stands for: the paper's settings (BESA: masks only), or BESA + lstsq.
+    func recipe(named name: String) -> PruneRecipe {
+        let method = name == "besa+lstsq" ? PruningMethod.besa : PruningMethod(rawValue: name)!
+        var recipe = PruneRecipe(method: method, weightUpdate: name == "besa+lstsq" ? .lstsq : WeightUpdate.none)
+        if method == .besa { recipe.besa = besa.options }
+        return recipe
+    }
+
     func validate() throws {
         if let unknown = methods.first(where: { !Self.methodNames.contains($0) }) {
             throw ValidationError("--method \(unknown): not one of \(Self.methodNames.joined(separator: ", "))")
@@ -42,20 +52,15 @@ struct BenchPrune: ParsableCommand {
     func run() throws {
         lineBufferStandardOutput()
         let loaded = try ModelLoader.load(model)
-        let calibration = try Prune.calibrationWindows(files: Prune.defaultCalibrationFiles(), tokenizer: loaded.tokenizer,
-                                                       count: samples, seqlen: seqlen, seed: 0).windows
+        let calibration = try CalibrationOptions.textWindows(files: CalibrationOptions.defaultFiles(), tokenizer: loaded.tokenizer,
+                                                             count: samples, seqlen: seqlen, seed: 0).windows
         print("bench prune: \(loaded.name), \(samples) windows × \(seqlen) tokens")
         var start = Date()
         var inputs = calibration.map { loaded.model.embed($0) }
         for block in 0..<loaded.model.config.layers { inputs = inputs.map { loaded.model.block(block, $0) } }
         let forward = Date().timeIntervalSince(start)
         print(String(format: "one forward pass (30 blocks): %7.1f s", forward))
-        let pruners = Self.methodNames.filter { methods.isEmpty || methods.contains($0) }.map { name in
-            let method = name == "besa+lstsq" ? PruningMethod.besa : PruningMethod(rawValue: name)!
-            var pruner = BlockwisePruner(method: method, sparsity: 0.5, pattern: .unstructured)
-            if name == "besa+lstsq" { pruner.weightUpdate = .lstsq }
-            return (name, pruner)
-        }
+        let pruners = Self.methodNames.filter { methods.isEmpty || methods.contains($0) }.map { ($0, BlockwisePruner(recipe: recipe(named: $0))) }
         // BESA's multiply-adds over Wanda's: the least its time can be over Wanda's at equal efficiency.
         let work = MultiplyAdds(loaded.model.config, tokens: seqlen)
         var wandaSeconds: Double?  // the methods timed after Wanda also show their ratio to it
@@ -68,7 +73,7 @@ struct BenchPrune: ParsableCommand {
                 + String(format: " prune: %7.1f s = %.2f× one forward pass", seconds, seconds / forward)
                 + (wandaSeconds.map { String(format: " = %.2f× Wanda", seconds / $0) } ?? "")
                 + (wandaSeconds != nil && name == PruningMethod.besa.rawValue
-                    ? String(format: " (multiply-adds: %.2f× Wanda's)", work.besa(epochs: pruner.besa.epochs) / work.wanda) : ""))
+                    ? String(format: " (multiply-adds: %.2f× Wanda's)", work.besa(epochs: pruner.recipe.besa.epochs) / work.wanda) : ""))
             if name == PruningMethod.wanda.rawValue { wandaSeconds = seconds }
         }
     }

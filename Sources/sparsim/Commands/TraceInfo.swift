@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Traces
 
@@ -52,6 +53,10 @@ struct TraceInfo: ParsableCommand {
             ("layers", "\(reader.layers.count) in \(reader.blocks.count) blocks, \(total) weights, "
                 + "overall sparsity \(Percent(1 - Double(kept) / Double(total)))"),
         ]
+        if let recipe = meta.recipe {
+            // One line: the recorded JSON with its indentation folded away.
+            lines.append(("recipe", recipe.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")))
+        }
         if !reader.config.isEmpty {
             lines.append(("config", reader.config.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))
         }

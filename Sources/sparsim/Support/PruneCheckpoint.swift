@@ -1,5 +1,6 @@
 import Foundation
 import SparsimSupport
+import Pruner
 import Traces
 
 /// The finished blocks of a `prune --resumable` run, one small trace per block in `OUT.checkpoint/`,
@@ -7,18 +8,26 @@ import Traces
 ///
 /// Each block file is written atomically once its block is done, with the layers exactly as the
 /// pruner produced them (updated weights included even with --masks-only: the next blocks' inputs
-/// are computed from them). `run.txt` names the settings; a run with other settings refuses the
-/// folder. The folder is removed once the trace is in place.
+/// are computed from them). `run.json` holds the model and the recipe; a run with another model or
+/// recipe refuses the folder. The folder is removed once the trace is in place.
 struct PruneCheckpoint {
+    /// What a checkpoint is the run of.
+    private struct Run: Codable {
+        var model: String
+        var recipe: PruneRecipe
+    }
+
     let directory: String
     let settings: String
 
-    init(out: String, settings: String) {
+    init(out: String, model: String, recipe: PruneRecipe) {
         directory = out + ".checkpoint"
-        self.settings = settings
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        settings = String(decoding: try! encoder.encode(Run(model: model, recipe: recipe)), as: UTF8.self) + "\n"
     }
 
-    private var settingsFile: String { directory + "/run.txt" }
+    private var settingsFile: String { directory + "/run.json" }
     private func blockFile(_ block: Int) -> String { directory + String(format: "/block-%04d.h5", block) }
 
     var exists: Bool { FileManager.default.fileExists(atPath: directory) }
@@ -40,7 +49,8 @@ struct PruneCheckpoint {
             throw CLIError("\(settingsFile): missing; not a checkpoint folder")
         }
         guard recorded == settings else {
-            let first = zip(recorded.split(separator: "\n"), settings.split(separator: "\n")).first { $0 != $1 }
+            let setting = { (line: Substring) in line.trimmingCharacters(in: CharacterSet(charactersIn: " ,")) }
+            let first = zip(recorded.split(separator: "\n"), settings.split(separator: "\n")).first { $0 != $1 }.map { (setting($0), setting($1)) }
             throw CLIError("\(directory) was written with other settings (\(first.map { "\($0.0) vs now \($0.1)" } ?? "different settings")): "
                            + "rerun with the same ones, or remove it")
         }
