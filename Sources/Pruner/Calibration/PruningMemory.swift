@@ -1,3 +1,4 @@
+import Foundation
 import Traces
 
 /// What a block-by-block pruning run holds in memory, from the model's shapes alone: the bound
@@ -61,4 +62,12 @@ public struct PruningMemory: Sendable {
     }
 
     public var bytes: Int { terms.reduce(0) { $0 + $1.bytes } }
+}
+
+extension PruningMemory: CustomStringConvertible {
+    /// `218 MiB = start-up 29.0 + embedding 108.0 + …` (MiB).
+    public var description: String {
+        String(format: "%.0f MiB = ", Double(bytes) / 1024 / 1024)
+            + terms.map { String(format: "%@ %.1f", $0.name, Double($0.bytes) / 1024 / 1024) }.joined(separator: " + ")
+    }
 }

@@ -113,19 +113,10 @@ struct Prune: ParsableCommand {
         let metadata = TraceMetadata(model: loaded.name, method: recipe.name, targetSparsity: recipe.sparsity, pattern: recipe.pattern,
                                      seqlen: calibrationRecipe?.seqlen ?? 0, calibrationSamples: calibrationWindows.count,
                                      calibrationSHA256: calibrationRecipe?.sha256, recipe: recipe.json)
-        var traceConfig: [String: AttributeValue] = [:]
-        for (key, value) in config.huggingFaceValues {
-            switch value {
-            case let number as Int: traceConfig[key] = .int(Int64(number))
-            case let number as Double: traceConfig[key] = .double(number)
-            case let flag as Bool: traceConfig[key] = .int(flag ? 1 : 0)
-            default: break
-            }
-        }
         let checkpoint = (resumable || resume) ? PruneCheckpoint(out: out, model: model, recipe: recipe) : nil
         let finished = try resume ? checkpoint!.load(blocks: config.layers) : []
         if resume { print("resuming after block \(finished.count) of \(config.layers) from \(checkpoint!.directory)") }
-        let writer = try TraceWriter(path: out, metadata: metadata, config: traceConfig)
+        let writer = try TraceWriter(path: out, metadata: metadata, config: Self.traceAttributes(config))
         if resumable, !resume { try checkpoint!.create() }
         // --eval runs its windows through each block as soon as it is pruned; --save-model and
         // --eval-task need the whole pruned model, so only they keep every pruned block.
@@ -142,16 +133,7 @@ struct Prune: ParsableCommand {
                 if masksOnly { layer.weight = nil }
                 try writer.append(layer)
             }
-            guard !report.resumed else {
-                print(String(format: "block %2d/%d  from the checkpoint  sparsity %.2f%%", report.block + 1, config.layers, 100 * report.sparsity))
-                return
-            }
-            let perLayer = report.layers.map { String(format: "%@ %.2f%%", $0.id.projection.rawValue, 100 * $0.mask.sparsity) }
-            let loss = report.loss.map { String(format: "  loss %.4f → %.4f", $0.start, $0.end) } ?? ""
-            let learned = report.learnedSparsity.map { String(format: " (learned %.2f%%)", 100 * $0) } ?? ""
-            let clipping = report.clippingStrength.map { String(format: "  clipping %.3f", $0) } ?? ""
-            print(String(format: "block %2d/%d  %6.1f s  sparsity %.2f%%", report.block + 1, config.layers, report.seconds,
-                         100 * report.sparsity) + learned + loss + clipping + "  (" + perLayer.joined(separator: ", ") + ")")
+            print(report.progressLine(blocks: config.layers))
         }
         let seconds = Date().timeIntervalSince(start)
         var metrics = ["seconds": seconds]
@@ -170,8 +152,7 @@ struct Prune: ParsableCommand {
                                   startUp: Int(startUpMemory * 1024 * 1024))
         metrics["peak_memory_mib"] = peakMemoryMiB()
         metrics["peak_memory_bound_mib"] = Double(bound.bytes) / 1024 / 1024
-        print(String(format: "peak memory %.0f MiB; expected at most %.0f MiB = ", metrics["peak_memory_mib"]!, metrics["peak_memory_bound_mib"]!)
-            + bound.terms.map { String(format: "%@ %.1f", $0.name, Double($0.bytes) / 1024 / 1024) }.joined(separator: " + "))
+        print(String(format: "peak memory %.0f MiB; expected at most ", metrics["peak_memory_mib"]!) + bound.description)
         for task in tasks {
             let summary = task.evaluate(loaded)
             metrics.merge(task.traceMetrics(summary)) { $1 }
@@ -186,4 +167,29 @@ struct Prune: ParsableCommand {
         }
     }
 
+
+    /// The model's config as the trace's `/config` attributes (numbers and flags; flags as 0/1).
+    static func traceAttributes(_ config: LlamaConfig) -> [String: AttributeValue] {
+        Dictionary(uniqueKeysWithValues: config.huggingFaceValues.compactMap { key, value -> (String, AttributeValue)? in
+            switch value {
+            case let number as Int: (key, .int(Int64(number)))
+            case let number as Double: (key, .double(number))
+            case let flag as Bool: (key, .int(flag ? 1 : 0))
+            default: nil
+            }
+        })
+    }
+}
+
+extension BlockReport {
+    /// `block  3/30    12.1 s  sparsity 50.00% (learned 49.98%)  loss 0.0536 → 0.0521  (q_proj 57.64%, …)`.
+    func progressLine(blocks: Int) -> String {
+        guard !resumed else { return String(format: "block %2d/%d  from the checkpoint  sparsity %.2f%%", block + 1, blocks, 100 * sparsity) }
+        let perLayer = layers.map { String(format: "%@ %.2f%%", $0.id.projection.rawValue, 100 * $0.mask.sparsity) }
+        let loss = self.loss.map { String(format: "  loss %.4f → %.4f", $0.start, $0.end) } ?? ""
+        let learned = learnedSparsity.map { String(format: " (learned %.2f%%)", 100 * $0) } ?? ""
+        let clipping = clippingStrength.map { String(format: "  clipping %.3f", $0) } ?? ""
+        return String(format: "block %2d/%d  %6.1f s  sparsity %.2f%%", block + 1, blocks, seconds, 100 * sparsity)
+            + learned + loss + clipping + "  (" + perLayer.joined(separator: ", ") + ")"
+    }
 }

@@ -54,6 +54,8 @@ struct SpeedupTable {
             var model: String
             var calibrationSamples: Int
             var calibrationSeqlen: Int
+            /// What the pruning run recorded: perplexity, seconds, peak memory, zero-shot scores.
+            var metrics: [String: Double]
         }
         var hardware: HardwareConfig
         var split: String
@@ -66,7 +68,7 @@ struct SpeedupTable {
     func sidecar(config: HardwareConfig, split: SplitSearch, mapper: MapperKind) -> String {
         let document = Sidecar(hardware: config, split: split.rawValue, mapper: mapper.rawValue, traces: evaluations.map {
             .init(method: $0.metadata.method, pattern: $0.metadata.pattern.description, trace: $0.path, model: $0.metadata.model,
-                  calibrationSamples: $0.metadata.calibrationSamples, calibrationSeqlen: $0.metadata.seqlen)
+                  calibrationSamples: $0.metadata.calibrationSamples, calibrationSeqlen: $0.metadata.seqlen, metrics: $0.metrics)
         })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
