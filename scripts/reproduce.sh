@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 
 traces="traces/smollm2-besa-row-50.h5 traces/smollm2-wanda-50.h5 traces/smollm2-sparsegpt-50.h5 traces/smollm2-wanda-2of4.h5 traces/smollm2-sparsegpt-2of4.h5"
 
-# name | document | data files (in the document's folder) | commands, one per line, $OUT the folder
+# Each table: its document, its data files (in the document's folder), its commands (one per line,
+# $OUT the folder the data files go to, $WORK a scratch folder removed afterwards), what it shows and
+# roughly how long it runs on 2 cores.
 table_accelerator_table4() {
     document=docs/results/accelerator.md
     data="table4.csv table4.json table4.svg table4-decode.csv table4-decode.json table4-fixed.csv table4-fixed.json table4-decode-fixed.csv table4-decode-fixed.json"
@@ -23,9 +25,110 @@ sparsim table --traces \$T --tokens 1 --out \$OUT/table4-decode.csv
 sparsim table --traces \$T --mapper fixed --out \$OUT/table4-fixed.csv
 sparsim table --traces \$T --mapper fixed --tokens 1 --out \$OUT/table4-decode-fixed.csv"
     description="whole-model speedups of the five shipped traces: compute model, decode and prefill under the mapper and the fixed mapping"
+    duration="5 minutes"
 }
 
-names=(accelerator-table4)
+table_accelerator_engines() {
+    document=docs/results/accelerator.md
+    data="engines-besa-row-50.csv engines-wanda-50.csv engines-sparsegpt-50.csv engines-wanda-2of4.csv engines-sparsegpt-2of4.csv"
+    commands="for t in besa-row-50 wanda-50 sparsegpt-50 wanda-2of4 sparsegpt-2of4; do sparsim simulate --trace traces/smollm2-\$t.h5 --cycle-model compute --format csv --out \$OUT/engines-\$t.csv; done"
+    description="how the compute model's ratio search splits each shipped trace's weights between the dense and the sparse engine"
+    duration="1 minute"
+}
+
+# Synthetic LLaMA-7B masks: $1 blocks (all 32 when empty), uniform, row- and column-varying, 2:4.
+llama7b_traces() {
+    local blocks=${1:+ --blocks $1}
+    echo "sparsim trace synth --shape llama-7b --sparsity 0.5 --pattern uniform --seed 0$blocks --out \$WORK/uniform.h5
+sparsim trace synth --shape llama-7b --sparsity 0.5 --pattern row-varying --spread 0.2 --seed 0$blocks --out \$WORK/row-varying.h5
+sparsim trace synth --shape llama-7b --sparsity 0.5 --pattern column-varying --spread 0.4 --seed 0$blocks --out \$WORK/column-varying.h5"
+}
+
+table_accelerator_llama7b_compute() {
+    document=docs/results/accelerator.md
+    data=""
+    for m in uniform row-varying column-varying; do data+=" llama7b-compute-$m.csv llama7b-compute-$m-quirks.csv"; done
+    commands="$(llama7b_traces)
+for m in uniform row-varying column-varying; do sparsim simulate --trace \$WORK/\$m.h5 --cycle-model compute --format csv --out \$OUT/llama7b-compute-\$m.csv; sparsim simulate --trace \$WORK/\$m.h5 --cycle-model compute --reference-quirks --format csv --out \$OUT/llama7b-compute-\$m-quirks.csv; done"
+    description="compute model on synthetic 32-block LLaMA-7B masks (uniform, row- and column-varying), with and without the reference's quirks"
+    duration="12 minutes"
+}
+
+# Hardware configs with ViTCoD's four buffers scaled by 2 and 4, and the N:M datapath.
+hardware_configs='for x in 2 4; do echo "{\"weightBufferKiB\": $((53*x)), \"inputBufferKiB\": $((53*x)), \"indexBufferKiB\": $((20*x)), \"outputBufferKiB\": $((108*x))}" > $WORK/buffers-x$x.json; echo "{\"nmDatapath\": true, \"weightBufferKiB\": $((53*x)), \"inputBufferKiB\": $((53*x)), \"indexBufferKiB\": $((20*x)), \"outputBufferKiB\": $((108*x))}" > $WORK/nm-x$x.json; done; echo "{\"nmDatapath\": true}" > $WORK/nm-x1.json'
+
+table_accelerator_llama7b_full() {
+    document=docs/results/accelerator.md
+    data=""
+    for m in uniform row-varying column-varying 2of4; do for t in 1 2048; do data+=" llama7b-full-$m-$t.csv llama7b-full-$m-$t-fixed.csv"; done; done
+    data+=" llama7b-full-2of4-2048-nm-x1.csv llama7b-full-2of4-2048-nm-x2.csv llama7b-full-2of4-2048-nm-x4.csv llama7b-full-uniform-2048-x2.csv llama7b-full-uniform-2048-x4.csv"
+    commands="$(llama7b_traces 4)
+sparsim trace synth --shape llama-7b --pattern 2:4 --seed 0 --blocks 4 --out \$WORK/2of4.h5
+$hardware_configs
+for m in uniform row-varying column-varying 2of4; do for t in 1 2048; do sparsim simulate --trace \$WORK/\$m.h5 --tokens \$t --format csv --out \$OUT/llama7b-full-\$m-\$t.csv; sparsim simulate --trace \$WORK/\$m.h5 --tokens \$t --mapper fixed --format csv --out \$OUT/llama7b-full-\$m-\$t-fixed.csv; done; done
+for x in 1 2 4; do sparsim simulate --trace \$WORK/2of4.h5 --tokens 2048 --hw \$WORK/nm-x\$x.json --format csv --out \$OUT/llama7b-full-2of4-2048-nm-x\$x.csv; done
+for x in 2 4; do sparsim simulate --trace \$WORK/uniform.h5 --tokens 2048 --hw \$WORK/buffers-x\$x.json --format csv --out \$OUT/llama7b-full-uniform-2048-x\$x.csv; done"
+    description="full model (tiles, buffers, DRAM) on 4 blocks of synthetic LLaMA-7B masks: decode and prefill, mapper and fixed mapping, the N:M datapath, larger buffers"
+    duration="5 minutes"
+}
+
+table_accelerator_buffers() {
+    document=docs/results/accelerator.md
+    data="buffers-x1.csv buffers-x2.csv buffers-x4.csv buffers-x1-fixed.csv buffers-x2-fixed.csv buffers-x4-fixed.csv buffers-llama7b-x1.csv buffers-llama7b-x2.csv buffers-llama7b-x4.csv"
+    commands="sparsim trace synth --shape llama-7b --sparsity 0.5 --pattern uniform --seed 0 --blocks 4 --out \$WORK/uniform.h5
+$hardware_configs; echo '{}' > \$WORK/buffers-x1.json
+for x in 1 2 4; do sparsim simulate --tokens 2048 --hw \$WORK/buffers-x\$x.json --format csv --out \$OUT/buffers-x\$x.csv; sparsim simulate --tokens 2048 --mapper fixed --hw \$WORK/buffers-x\$x.json --format csv --out \$OUT/buffers-x\$x-fixed.csv; sparsim simulate --trace \$WORK/uniform.h5 --tokens 2048 --hw \$WORK/buffers-x\$x.json --format csv --out \$OUT/buffers-llama7b-x\$x.csv; done"
+    description="prefill speedup of the default trace and of LLaMA-7B uniform 50% with ViTCoD's buffers, twice and four times as large"
+    duration="4 minutes"
+}
+
+smollm2="data/SmolLM2-135M-Instruct.Q4_1.gguf"
+smollm2_protocol="--samples 32 --seqlen 512 --seed 0 --sparsity 0.5 --eval data/text/austen_persuasion.txt --eval-seqlen 512 --eval-windows 16 --masks-only"
+
+table_smollm2_pruning() {
+    document=docs/results/smollm2.md
+    data="smollm2-pruning.csv smollm2-pruning.json"
+    commands="M=$smollm2; P=\"$smollm2_protocol\"
+for p in unstructured 2:4 4:8; do for m in magnitude wanda sparsegpt; do sparsim prune --model \$M --method \$m --pattern \$p \$P --out \$WORK/\$m-\${p/:/of}.h5; done; done
+for g in layer row; do for u in none lstsq; do sparsim prune --model \$M --method besa --granularity \$g --update-weights \$u \$P --out \$WORK/besa-\$g-\$u.h5; done; done
+sparsim table --cycle-model compute --traces \$WORK/*.h5 --out \$OUT/smollm2-pruning.csv"
+    description="SmolLM2 perplexity after 50% / 2:4 / 4:8 pruning by every method (32 x 512 calibration windows, 16 x 512 evaluation)"
+    duration="25 minutes"
+}
+
+qwen="data/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf"
+reference="python3 Tests/PrunerTests/Support/reference_transformers.py"
+
+table_smollm2_dense() {
+    document=docs/results/smollm2.md
+    data="smollm2-dense-512.txt smollm2-dense-512-transformers.txt smollm2-dense-2048.txt smollm2-dense-2048-transformers.txt"
+    commands="for s in 512:16 2048:8; do n=\${s%:*}; w=\${s#*:}; sparsim eval --model $smollm2 --data data/text/austen_persuasion.txt --seqlen \$n --max-windows \$w > \$OUT/smollm2-dense-\$n.txt; $reference $smollm2 ppl data/text/austen_persuasion.txt \$n \$w > \$OUT/smollm2-dense-\$n-transformers.txt; done"
+    description="SmolLM2's dense perplexity on Persuasion against transformers' on the same GGUF and windows"
+    duration="3 minutes"
+}
+
+table_qwen_dense() {
+    document=docs/results/qwen2.5-coder-0.5b.md
+    data="qwen-dense-512.txt qwen-dense-512-transformers.txt smollm2-dense-512.txt smollm2-dense-512-transformers.txt"
+    commands="for m in qwen:$qwen smollm2:$smollm2; do name=\${m%%:*}; file=\${m#*:}; sparsim eval --model \$file --data data/text/austen_persuasion.txt --seqlen 512 --max-windows 16 > \$OUT/\$name-dense-512.txt; $reference \$file ppl data/text/austen_persuasion.txt 512 16 > \$OUT/\$name-dense-512-transformers.txt; done"
+    description="Qwen2.5-Coder-0.5B's and SmolLM2's dense perplexity against transformers' (float64 cross-entropy and its own fp32 loss)"
+    duration="5 minutes"
+}
+
+table_quantization() {
+    document=docs/results/quantization.md
+    data="quantization.csv quantization.json"
+    commands="C=\"--model $smollm2 --samples 32 --seqlen 512 --seed 0 --eval data/text/austen_persuasion.txt --eval-seqlen 512 --eval-windows 16\"
+sparsim prune \$C --method rtn --wbits 4 --out \$WORK/rtn4.h5
+sparsim prune \$C --method wanda --sparsity 0.5 --wbits 4 --out \$WORK/wanda-rtn4.h5
+sparsim prune \$C --method besa --sparsity 0.5 --update-weights none --wbits 4 --quantization rtn --out \$WORK/besa-rtn4.h5
+sparsim prune \$C --method besa --sparsity 0.5 --wbits 4 --quantization joint --out \$WORK/besa-joint4.h5
+sparsim table --traces traces/smollm2-besa-row-50.h5 \$WORK/rtn4.h5 \$WORK/wanda-rtn4.h5 \$WORK/besa-rtn4.h5 \$WORK/besa-joint4.h5 --tokens 1 --out \$OUT/quantization.csv"
+    description="SmolLM2 with 4-bit weights (round to nearest, after Wanda or BESA, learned jointly with BESA's masks): perplexity and decode speedup"
+    duration="20 minutes"
+}
+
+names=(accelerator-table4 accelerator-engines accelerator-llama7b-compute accelerator-llama7b-full accelerator-buffers smollm2-dense smollm2-pruning qwen-dense quantization)
 
 describe() { "table_${1//-/_}" 2>/dev/null || { echo "reproduce.sh: unknown table '$1' (see --list)" >&2; exit 2; }; }
 
@@ -33,7 +136,7 @@ if [[ "${1:-}" == "--list" ]]; then
     for name in "${names[@]}"; do
         describe "$name"
         echo "$name: $description"
-        echo "    table in $document; data: $data"
+        echo "    table in $document; data: $data; about $duration"
     done
     exit 0
 fi
@@ -58,8 +161,9 @@ else
     OUT="$results"
 fi
 commands_file=$(mktemp)
-trap 'rm -f "$commands_file"; [[ -n "${scratch:-}" ]] && rm -rf "$scratch"' EXIT
-printf '%s\n' "$commands" | sed 's|\$OUT|docs/results|g' > "$commands_file"
+WORK=$(mktemp -d)
+trap 'rm -rf "$commands_file" "$WORK"; [[ -n "${scratch:-}" ]] && rm -rf "$scratch"' EXIT
+printf '%s\n' "$commands" | sed -e 's|\$OUT|docs/results|g' -e 's|\$WORK|/tmp/work|g' > "$commands_file"
 # Run the commands with sparsim being $SPARSIM and $OUT the output folder.
 sparsim() { "$SPARSIM" "$@"; }
 export -f sparsim 2>/dev/null || true
