@@ -110,25 +110,12 @@ table_smollm2_dense() {
 table_qwen_dense() {
     document=docs/results/qwen2.5-coder-0.5b.md
     data="qwen-dense-512.txt qwen-dense-512-transformers.txt smollm2-dense-512.txt smollm2-dense-512-transformers.txt"
-    commands="for m in qwen:$qwen smollm2:$smollm2; do name=\${m%%:*}; file=\${m#*:}; sparsim eval --model \$file --data data/text/austen_persuasion.txt --seqlen 512 --max-windows 16 > \$OUT/\$name-dense-512.txt; $reference \$file ppl data/text/austen_persuasion.txt 512 16 > \$OUT/\$name-dense-512-transformers.txt; done"
+    commands="for m in qwen:$qwen smollm2:$smollm2; do short=\${m%%:*}; file=\${m#*:}; sparsim eval --model \$file --data data/text/austen_persuasion.txt --seqlen 512 --max-windows 16 > \$OUT/\$short-dense-512.txt; $reference \$file ppl data/text/austen_persuasion.txt 512 16 > \$OUT/\$short-dense-512-transformers.txt; done"
     description="Qwen2.5-Coder-0.5B's and SmolLM2's dense perplexity against transformers' (float64 cross-entropy and its own fp32 loss)"
     duration="5 minutes"
 }
 
-table_quantization() {
-    document=docs/results/quantization.md
-    data="quantization.csv quantization.json"
-    commands="C=\"--model $smollm2 --samples 32 --seqlen 512 --seed 0 --eval data/text/austen_persuasion.txt --eval-seqlen 512 --eval-windows 16\"
-sparsim prune \$C --method rtn --wbits 4 --out \$WORK/rtn4.h5
-sparsim prune \$C --method wanda --sparsity 0.5 --wbits 4 --out \$WORK/wanda-rtn4.h5
-sparsim prune \$C --method besa --sparsity 0.5 --update-weights none --wbits 4 --quantization rtn --out \$WORK/besa-rtn4.h5
-sparsim prune \$C --method besa --sparsity 0.5 --wbits 4 --quantization joint --out \$WORK/besa-joint4.h5
-sparsim table --traces traces/smollm2-besa-row-50.h5 \$WORK/rtn4.h5 \$WORK/wanda-rtn4.h5 \$WORK/besa-rtn4.h5 \$WORK/besa-joint4.h5 --tokens 1 --out \$OUT/quantization.csv"
-    description="SmolLM2 with 4-bit weights (round to nearest, after Wanda or BESA, learned jointly with BESA's masks): perplexity and decode speedup"
-    duration="20 minutes"
-}
-
-names=(accelerator-table4 accelerator-engines accelerator-llama7b-compute accelerator-llama7b-full accelerator-buffers smollm2-dense smollm2-pruning qwen-dense quantization)
+names=(accelerator-table4 accelerator-engines accelerator-llama7b-compute accelerator-llama7b-full accelerator-buffers smollm2-dense smollm2-pruning qwen-dense)
 
 describe() { "table_${1//-/_}" 2>/dev/null || { echo "reproduce.sh: unknown table '$1' (see --list)" >&2; exit 2; }; }
 
@@ -164,6 +151,8 @@ commands_file=$(mktemp)
 WORK=$(mktemp -d)
 trap 'rm -rf "$commands_file" "$WORK"; [[ -n "${scratch:-}" ]] && rm -rf "$scratch"' EXIT
 printf '%s\n' "$commands" | sed -e 's|\$OUT|docs/results|g' -e 's|\$WORK|/tmp/work|g' > "$commands_file"
+# The commands run in this shell: they must not reassign what the script still needs.
+readonly name document data OUT WORK results commands_file check
 # Run the commands with sparsim being $SPARSIM and $OUT the output folder.
 sparsim() { "$SPARSIM" "$@"; }
 export -f sparsim 2>/dev/null || true

@@ -164,23 +164,7 @@ def qwen_dense(results):
     return lines
 
 
-def quantization(results):
-    table = [r for r in rows(f"{results}/quantization.csv") if r["cycle_model"] == "full" and r["block"] == "all"]
-    labels = [("besa-row", "BESA row 50%, 16-bit values (the shipped trace)"), ("rtn-w4", "RTN 4-bit, no pruning"),
-              ("wanda+w4-rtn", "Wanda 50% + RTN 4-bit"), ("besa-row+w4-rtn", "BESA row 50% + RTN 4-bit (prune, then quantize)"),
-              ("besa-row+w4-joint", "BESA row 50%, 4-bit learned jointly")]
-    by_method = {r["method"]: r for r in table}
-    lines = ["| model | perplexity | q_proj | k_proj | v_proj | o_proj | gate_proj | up_proj | down_proj | whole model (decode, M = 1) |",
-             "|---|---|---|---|---|---|---|---|---|---|",
-             "| dense (fp32 from the Q4_1 GGUF) | 36.62 | | | | | | | | |"]
-    for method, label in labels:
-        r = by_method[method]
-        lines.append(f"| {label} | {float(r['perplexity']):.2f} | " + " | ".join(f"{float(r[p]):.2f}×" for p in PROJECTIONS)
-                     + f" | {float(r['whole_model']):.2f}× |")
-    return lines
-
-
-TABLES = {"smollm2-dense": smollm2_dense, "qwen-dense": qwen_dense, "quantization": quantization,
+TABLES = {"smollm2-dense": smollm2_dense, "qwen-dense": qwen_dense,
           "accelerator-table4": accelerator_table4, "accelerator-engines": accelerator_engines,
           "accelerator-llama7b-compute": accelerator_llama7b_compute, "accelerator-llama7b-full": accelerator_llama7b_full,
           "accelerator-buffers": accelerator_buffers, "smollm2-pruning": smollm2_pruning}

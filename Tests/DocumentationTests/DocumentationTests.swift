@@ -79,3 +79,27 @@ import TestSupport
         #expect(citing.isEmpty, "\(citing)")
     }
 }
+
+extension DocumentationTests {
+    /// Every `<!-- reproduce:NAME -->` table in docs/results is one `scripts/reproduce.sh` knows,
+    /// closed, and filled with a stamp and a table; every table the script knows has its markers.
+    @Test func reproducibleTablesAndTheScriptAgree() throws {
+        let script = try String(contentsOfFile: Self.root + "/scripts/reproduce.sh", encoding: .utf8)
+        let namesLine = try #require(script.split(separator: "\n").first { $0.hasPrefix("names=(") })
+        let known = Set(namesLine.dropFirst("names=(".count).dropLast().split(separator: " ").map(String.init))
+        var marked: Set<String> = []
+        let opening = try NSRegularExpression(pattern: #"<!-- reproduce:([a-z0-9-]+) -->"#)
+        for document in Self.documents where document.hasPrefix("docs/results/") {
+            let text = try String(contentsOfFile: Self.root + "/" + document, encoding: .utf8)
+            for match in opening.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let name = String(text[Range(match.range(at: 1), in: text)!])
+                marked.insert(name)
+                #expect(known.contains(name), "\(document): table \(name) is not in scripts/reproduce.sh")
+                let body = text.components(separatedBy: "<!-- reproduce:\(name) -->")[1].components(separatedBy: "<!-- /reproduce:\(name) -->")
+                #expect(body.count == 2, "\(document): table \(name) is not closed")
+                #expect(body[0].contains("Reproduced ") && body[0].contains("|---"), "\(document): table \(name) is empty")
+            }
+        }
+        #expect(marked == known, "tables the script knows but no document marks: \(known.subtracting(marked).sorted())")
+    }
+}
