@@ -67,6 +67,12 @@ import Traces
             (PruneRecipe(method: .wanda, quantization: QuantizationRecipe(bits: 9, mode: .rtn)), "--wbits 9 is outside 2...8"),
             (Self.besa { $0.besa.candidates = 1 }, "--candidates must be at least 2"),
             (Self.besa { $0.besa.optimizer = .prodigy(dCoef: 0) }, "--d-coef must be positive"),
+            // Infinite settings once reached the JSON encoder, which traps on them.
+            (Self.besa { $0.besa.lambda = .infinity }, "--lambda inf is not a finite number ≥ 0"),
+            (Self.besa { $0.besa.optimizer = .prodigy(dCoef: .infinity) }, "--d-coef must be positive and finite"),
+            (Self.besa { $0.besa.optimizer = .adam(learningRate: .nan) }, "--besa-lr must be positive and finite"),
+            (PruneRecipe(method: .besa, quantization: QuantizationRecipe(bits: 4, mode: .joint, clippingLearningRate: .infinity)),
+             "--clipping-lr must be positive and finite"),
         ]
         for (recipe, message) in cases {
             #expect(throws: RecipeError.self) { try recipe.validate() }

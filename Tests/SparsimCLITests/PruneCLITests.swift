@@ -278,6 +278,7 @@ import Traces
             (["--method", "besa", "--parameterization", "tanh"], "Please provide one of 'sigmoid-softmax' and 'softmax'"),
             (["--method", "besa", "--parameterisation", "tanh"], "The value 'tanh' is invalid for '--parameterisation"),  // the old spelling
             (["--method", "besa", "--candidates", "1"], "--candidates must be at least 2"),
+            (["--method", "besa", "--lambda", "inf"], "--lambda inf is not a finite number ≥ 0"),
             (["--method", "wanda", "--eval-task", folder.file("none.jsonl")], "none.jsonl: no such file"),
             (["--method", "wanda", "--eval-task", folder.file("text.txt")], "text.txt: line 1: not a JSON object"),
             (["--method", "wanda", "--eval-task", "a/x.jsonl", "--eval-task", "b/x.jsonl"], "--eval-task files need different names"),

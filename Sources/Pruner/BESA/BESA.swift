@@ -41,10 +41,10 @@ public enum BESA {
         func validate() throws(RecipeError) {
             guard candidates >= 2 else { throw RecipeError("--candidates must be at least 2") }
             guard epochs >= 0 else { throw RecipeError("--epochs must not be negative") }
-            guard lambda >= 0 else { throw RecipeError("--lambda must not be negative") }
+            guard lambda >= 0, lambda.isFinite else { throw RecipeError("--lambda \(lambda) is not a finite number ≥ 0") }
             switch optimizer {
-            case .prodigy(let dCoef): guard dCoef > 0 else { throw RecipeError("--d-coef must be positive") }
-            case .adam(let learningRate): guard learningRate > 0 else { throw RecipeError("--besa-lr must be positive") }
+            case .prodigy(let dCoef): guard dCoef > 0, dCoef.isFinite else { throw RecipeError("--d-coef must be positive and finite") }
+            case .adam(let learningRate): guard learningRate > 0, learningRate.isFinite else { throw RecipeError("--besa-lr must be positive and finite") }
             }
         }
     }
@@ -107,7 +107,7 @@ public enum BESA {
         var parameters = layers.flatMap(\.logits.alpha)
         var optimizer = options.optimizer.make(parameterCount: parameters.count)
         var clippingParameters = clippings?.flatMap(\.logits) ?? []
-        var clippingOptimizer = (jointQuantization?.clippingOptimizer ?? .adam(learningRate: 1e-2)).make(parameterCount: clippingParameters.count)
+        var clippingOptimizer = jointQuantization?.clippingOptimizer.make(parameterCount: clippingParameters.count)
         var losses: [Double] = []
         // W ⊙ M of each layer, kept from step to step: a step re-masks only the ranks whose hard
         // mask changed (few: the sparsities move by small steps) instead of copying every weight.
@@ -153,7 +153,7 @@ public enum BESA {
                     let clippingGradient = zip(layers, current).flatMap { layer, clipping in
                         clipping.gradient(masked: masked[layer.projection]!, weightGradient: result.weightGradients[layer.projection]!)
                     }
-                    clippingOptimizer.step(&clippingParameters, gradient: clippingGradient)
+                    clippingOptimizer!.step(&clippingParameters, gradient: clippingGradient)
                     offset = 0
                     for index in current.indices {
                         let count = current[index].logits.count

@@ -54,7 +54,7 @@ public struct BlockwisePruner {
     public func prune(_ model: LlamaModel, blocks source: any BlockSource, calibration: [[Int32]],
                       resumingAfter finished: [[TraceLayer]] = [], onBlock: (BlockReport, BlockWeights) throws -> Void) throws {
         try recipe.validate()
-        let method = recipe.blockMethod, needsData = recipe.method.needsData
+        let method = recipe.blockMethod, needsData = recipe.method.needsData, withGram = recipe.collectsGramMatrices
         var inputs = needsData ? calibration.map { model.embed($0) } : []
         precondition(finished.count <= source.count, "more finished blocks than the model has")
         for (block, layers) in finished.enumerated() {
@@ -74,7 +74,7 @@ public struct BlockwisePruner {
                     let output = model.block(weights, x) { projection, input in
                         // q/k/v and gate/up share their input: keep one set each.
                         guard projection.sharedInput == projection else { return }
-                        statistics[projection, default: InputStatistics(channels: input.cols, withGram: recipe.collectsGramMatrices)].add(input)
+                        statistics[projection, default: InputStatistics(channels: input.cols, withGram: withGram)].add(input)
                     }
                     if method.needsDenseOutputs { denseOutputs.append(output) }
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Traces
 
 /// Everything that decides a prune run's result: the one description of a run from which the CLI's
@@ -68,9 +69,8 @@ public struct PruneRecipe: Codable, Equatable, Sendable {
         }
     }
 
-    /// Checks the pattern against the model's shapes: N:M groups must tile every row.
+    /// The check that needs the model (`validate()` does the others): N:M groups must tile every row.
     public func validate(for config: LlamaConfig) throws(RecipeError) {
-        try validate()
         if case .nOfM(let n, let m) = pattern {
             for projection in Projection.allCases where config.shape(of: projection).cols % m != 0 {
                 throw RecipeError("\(n):\(m) does not divide C_in = \(config.shape(of: projection).cols) of \(projection.rawValue)")
@@ -91,13 +91,8 @@ public struct PruneRecipe: Codable, Equatable, Sendable {
         return name
     }
 
-    /// Pretty-printed JSON with sorted keys: one setting a line, the same text for the same recipe.
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain values, enums and strings cannot fail.
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
-    }
+    /// One setting a line, the same text for the same recipe (`StableJSON`).
+    public var json: String { StableJSON.text(of: self) }
 }
 
 extension PruneRecipe {

@@ -29,6 +29,6 @@ public struct QuantizationRecipe: Codable, Equatable, Sendable {
     func validate() throws(RecipeError) {
         guard (2...8).contains(bits) else { throw RecipeError("--wbits \(bits) is outside 2...8") }
         guard groupSize >= 0 else { throw RecipeError("--group-size must be 0 (per channel) or positive") }
-        guard clippingLearningRate > 0 else { throw RecipeError("--clipping-lr must be positive") }
+        guard clippingLearningRate > 0, clippingLearningRate.isFinite else { throw RecipeError("--clipping-lr must be positive and finite") }
     }
 }

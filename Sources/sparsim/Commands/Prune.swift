@@ -75,7 +75,6 @@ struct Prune: ParsableCommand {
         if let evalTaskLimit, evalTaskLimit < 1 { throw ValidationError("--eval-task-limit must be at least 1") }
         let taskNames = evalTasks.map(TaskRun.name(ofPath:))
         if Set(taskNames).count < taskNames.count { throw ValidationError("--eval-task files need different names: the trace records metrics by name") }
-        if method == .rtn && quantization.wbits == nil { throw ValidationError("--method rtn needs --wbits") }
         if quantization.wbits != nil && masksOnly { throw ValidationError("--masks-only would drop the quantized weights (and their width) from the trace") }
     }
 

@@ -22,9 +22,7 @@ struct PruneCheckpoint {
 
     init(out: String, model: String, recipe: PruneRecipe) {
         directory = out + ".checkpoint"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        settings = String(decoding: try! encoder.encode(Run(model: model, recipe: recipe)), as: UTF8.self) + "\n"
+        settings = StableJSON.text(of: Run(model: model, recipe: recipe)) + "\n"
     }
 
     private var settingsFile: String { directory + "/run.json" }

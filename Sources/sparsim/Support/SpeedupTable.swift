@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 import Traces
 import ViTCoDSim
 
@@ -70,9 +71,7 @@ struct SpeedupTable {
             .init(method: $0.metadata.method, pattern: $0.metadata.pattern.description, trace: $0.path, model: $0.metadata.model,
                   calibrationSamples: $0.metadata.calibrationSamples, calibrationSeqlen: $0.metadata.seqlen, metrics: $0.metrics)
         })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(document), as: UTF8.self) + "\n"
+        return StableJSON.text(of: document) + "\n"
     }
 
     /// `table4.csv` → `table4.json`; any other name gets `.json` appended.
