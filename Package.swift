@@ -76,6 +76,17 @@ let package = Package(
             ]
         ),
 
+        // The fuzzer: seeded mutations of valid inputs for every reader, run in a child process
+        // (docs/development.md, "Fuzzing").
+        .executableTarget(
+            name: "sparsim-fuzz",
+            dependencies: [
+                "SparsimSupport", "Traces", "Pruner", "ViTCoDSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/SparsimFuzz"
+        ),
+
         // MARK: - Tests
         // Temporary directories and external processes (python3, h5dump, the sparsim binary).
         .target(name: "TestSupport", dependencies: ["Pruner", "SparsimSupport", "Traces"], path: "Tests/TestSupport"),
@@ -89,6 +100,8 @@ let package = Package(
                     exclude: ["Support/reference_hw_sim.py", "Golden"]),
         // Runs the built `sparsim` binary as a user would; depending on the executable
         // target makes `swift test` build it.
+        // Runs the fuzzer (`sparsim-fuzz`) over its corpus in Tests/FuzzCorpus.
+        .testTarget(name: "FuzzTests", dependencies: ["sparsim-fuzz", "TestSupport"]),
         .testTarget(name: "SparsimCLITests", dependencies: ["sparsim", "SparsimSupport", "Traces", "ViTCoDSim", "Pruner", "TestSupport"],
                     exclude: ["Support/png_colors.py", "Support/reference_pruning.py", "Support/reference_lm_eval.py"]),
     ]

@@ -29,4 +29,9 @@ static inline unsigned sparsim_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 static inline unsigned sparsim_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
 static inline unsigned sparsim_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
 
+// The file-format versions a new trace may use: 1.8's and later, whose superblock, object headers
+// and B-trees carry checksums that the library verifies on every read.
+static inline H5F_libver_t sparsim_H5F_LIBVER_V18(void) { return H5F_LIBVER_V18; }
+static inline H5F_libver_t sparsim_H5F_LIBVER_LATEST(void) { return H5F_LIBVER_LATEST; }
+
 #endif

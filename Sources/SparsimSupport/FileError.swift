@@ -1,5 +1,6 @@
 /// Why a file (a trace, a model, a tokenizer, a text) could not be used. Its description is one
-/// line that starts with the file's path, as the CLI prints it.
+/// printable line that starts with the file's path, as the CLI prints it (whatever the message
+/// quotes from the file).
 public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
     public let path: String
     public let message: String
@@ -9,5 +10,5 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(path): \(message)" }
+    public var description: String { OneLine.sanitize("\(path): \(message)") }
 }

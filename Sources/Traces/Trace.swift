@@ -97,9 +97,9 @@ public struct Trace: Sendable, Equatable {
         self.layers = layers.sorted { $0.id < $1.id }
     }
 
-    /// Reads a whole trace, validating every layer.
-    public static func read(from path: String) throws(TraceError) -> Trace {
-        let reader = try TraceReader(path: path)
+    /// Reads a whole trace, validating every layer (`acceptingUnchecksummed`: see `TraceReader`).
+    public static func read(from path: String, acceptingUnchecksummed: Bool = false) throws(TraceError) -> Trace {
+        let reader = try TraceReader(path: path, acceptingUnchecksummed: acceptingUnchecksummed)
         var layers: [TraceLayer] = []
         for summary in reader.layers {
             layers.append(try reader.layer(summary.id))
@@ -120,4 +120,7 @@ public enum TraceFormat {
     public static let name = "sparsim-trace"
     public static let version: Int64 = 1
     public static let creator = "sparsim 0.1"
+    /// The largest C_out or C_in a trace may declare: 2^20, past every real model's projections
+    /// (LLaMA-70B's widest is 28,672), small enough that no size computed from two of them overflows.
+    public static let largestDimension = 1 << 20
 }

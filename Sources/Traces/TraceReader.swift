@@ -27,11 +27,16 @@ public final class TraceReader: @unchecked Sendable {
     private let file: H5Location
     private let index: [LayerID: LayerSummary]
 
-    public init(path: String) throws(TraceError) {
+    /// Opens a trace. Only files in HDF5 1.8's format or later are read (their metadata carries
+    /// checksums the library verifies, so damage is an error rather than a crash inside it);
+    /// `acceptingUnchecksummed` also opens the older format of earlier traces, for `trace upgrade`
+    /// to rewrite them.
+    public init(path: String, acceptingUnchecksummed: Bool = false) throws(TraceError) {
         self.path = path
         try Self.checkIsHDF5File(path)
+        if !acceptingUnchecksummed { try Self.checkChecksummed(path) }
         (file, metadata, config, metrics, layers) = try HDF5.serialized { () throws(TraceError) in
-            let file = try H5Location.openFile(at: path)
+            let file = try H5Location.openFile(at: path, readsHeapStrings: acceptingUnchecksummed)
             try Self.checkFormat(file)
             let metadata = try Self.readMetadata(file)
             let config = try Self.readAttributes(of: file, group: "config")
@@ -117,6 +122,15 @@ public final class TraceReader: @unchecked Sendable {
         }
     }
 
+    /// Superblock version 2 and later (HDF5 1.8's format) checksum the superblock, and their files'
+    /// object headers and B-trees are checksummed as well.
+    private static func checkChecksummed(_ path: String) throws(TraceError) {
+        guard let version = HDF5.superblockVersion(path), version >= 2 else {
+            throw TraceError(path: path, message: "written in HDF5's format before 1.8, without metadata checksums "
+                             + "(an older sparsim, or h5py with its default libver); `sparsim trace upgrade` rewrites it")
+        }
+    }
+
     private static func checkFormat(_ file: H5Location) throws(TraceError) {
         guard let format = try file.attribute("format") else {
             throw TraceError(path: file.filePath, message: "HDF5 file without a 'format' attribute: not a sparsim trace")
@@ -197,8 +211,9 @@ public final class TraceReader: @unchecked Sendable {
 
     private static func readSummary(_ id: LayerID, _ group: H5Location) throws(TraceError) -> LayerSummary {
         let (mask, dims) = try group.openDataset("mask")
-        guard case .ints(let shape)? = try mask.attribute("shape"), shape.count == 2, shape.allSatisfy({ $0 > 0 }) else {
-            throw mask.error("attribute 'shape' must be two positive integers [C_out, C_in]")
+        guard case .ints(let shape)? = try mask.attribute("shape"), shape.count == 2,
+              shape.allSatisfy({ (1...Int64(TraceFormat.largestDimension)).contains($0) }) else {
+            throw mask.error("attribute 'shape' must be two integers [C_out, C_in] in 1...\(TraceFormat.largestDimension)")
         }
         let rows = Int(shape[0]), cols = Int(shape[1])
         guard dims == [rows, (cols + 7) / 8] else {

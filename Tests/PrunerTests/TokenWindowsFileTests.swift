@@ -59,6 +59,13 @@ import Traces
                 == "token id 100 at [1, 2] is outside the model's vocabulary of 100")
         #expect(try Self.error(Self.npy(descr: "<i8", shape: "(1, 2)", data: Self.littleEndian([Int64(1), -5])))
                 == "token id -5 at [0, 1] is outside the model's vocabulary of 100")
+        // Sizes that overflow, dimensions too large for an integer, bytes that are not printable:
+        // each an error, never a trap, and the message one printable line.
+        #expect(try Self.error(Self.npy(shape: "(4611686018427387904, 4)", data: six)).contains("more than any file holds"))
+        #expect(try Self.error(Self.npy(shape: "(100000000000000000000, 3)", data: six)).contains("is not [windows ≥ 1, seqlen ≥ 2]"))
+        let escaped = try Self.error(Self.npy(descr: "<\u{1B}[31m\n", shape: "(2, 3)", data: six))
+        #expect(escaped.contains("dtype '<\\u{1B}[31m\\n' is not"))
+        #expect(!escaped.unicodeScalars.contains { $0.properties.generalCategory == .control })
         let missing = try TemporaryDirectory().file("none.npy")
         #expect(throws: ModelError(path: missing, message: "no such file")) { try TokenWindowsFile.read(missing, vocabularySize: 10) }
     }

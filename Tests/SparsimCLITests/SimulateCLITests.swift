@@ -116,9 +116,9 @@ import TestSupport
     @Test(arguments: [
         (["--layer", "w_proj"], "unknown layer 'w_proj'"),
         (["--block", "99"], "block 99 is not in"),
-        (["--pe-columns", "0"], "peColumns must be positive"),
-        (["--bandwidth", "0"], "dramGBps must be positive"),
-        (["--tokens", "0"], "tokens must be at least 1"),
+        (["--pe-columns", "0"], "peColumns must be in 2...4096"),
+        (["--bandwidth", "0"], "dramGBps must be in 0.001...100000.0, got 0.0"),
+        (["--tokens", "0"], "tokens must be in 1...1048576, got 0"),
         (["--reference-quirks"], "--reference-quirks and --quirk apply to --cycle-model compute only"),
         (["--model", "compute", "--quirk", "typo"], "unknown quirk 'typo'"),
         (["--sparse-format", "nm"], "--sparse-format nm needs an N:M trace"),
@@ -137,9 +137,11 @@ import TestSupport
     @Test func badHardwareConfigFiles() throws {
         let folder = try TemporaryDirectory()
         let directory = folder.path
-        for (json, problem) in [(#"{"peRows": 0}"#, "peRows must be positive"),
-                                (#"{"dramGBps": 0.0}"#, "dramGBps must be positive"),
+        for (json, problem) in [(#"{"peRows": 0}"#, "peRows must be in 1...4096, got 0"),
+                                (#"{"dramGBps": 0.0}"#, "dramGBps must be in 0.001...100000.0"),
                                 (#"{"peRowz": 64}"#, "unknown field 'peRowz'"),
+                                (#"{"weightBufferKiB": 1e308}"#, "weightBufferKiB must be in 0.001...1048576.0, got 1e+308"),
+                                (#"{"peColumns": 2147483648}"#, "peColumns must be in 2...4096"),
                                 (#"{"peRows": "many"}"#, "peRows"),
                                 (#"{"peRows": 64"#, "hw.json")] {
             try json.write(toFile: directory + "/hw.json", atomically: true, encoding: .utf8)
@@ -163,9 +165,10 @@ import TestSupport
         let path = directory + "/bad.h5"
         let script = """
             import sys, h5py, numpy as np
-            with h5py.File(sys.argv[1], "w") as f:
-                f.attrs.update(format="sparsim-trace", version=1, model="m", method="x", target_sparsity=0.5,
-                               pattern="unstructured", seqlen=0, calibration_samples=0, created_by="test")
+            with h5py.File(sys.argv[1], "w", libver=("v108", "v110")) as f:
+                b = np.bytes_
+                f.attrs.update(format=b("sparsim-trace"), version=1, model=b("m"), method=b("x"), target_sparsity=0.5,
+                               pattern=b("unstructured"), seqlen=0, calibration_samples=0, created_by=b("test"))
                 d = f.create_dataset("layers/0/gate_proj/mask", data=np.zeros((8, 2), dtype=np.uint8))
                 d.attrs["shape"] = np.array([8, 100], dtype=np.int64)
                 d.attrs["nnz"] = 0

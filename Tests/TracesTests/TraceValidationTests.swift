@@ -90,6 +90,16 @@ import TestSupport
         #expect(message.contains("3×70"))
     }
 
+    /// A shape no model has, or one whose sizes overflow, is refused before anything is computed from it.
+    @Test func declaredShapesBeyondTheLargestDimension() throws {
+        let directory = try TemporaryDirectory()
+        for (index, shape) in [[3, Int64.max], [1 << 31, 1 << 31], [3, 0]].enumerated() {
+            let path = directory.file("huge-\(index).h5")
+            try Self.writeHandmade(path, maskDims: [3, 2], shapeAttribute: .ints(shape))
+            #expect(try #require(Self.readError(path)).contains("must be two integers [C_out, C_in] in 1...1048576"))
+        }
+    }
+
     @Test func nonzeroCountDisagreesWithMask() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("nnz.h5")

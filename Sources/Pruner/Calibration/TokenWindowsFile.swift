@@ -30,16 +30,26 @@ public enum TokenWindowsFile {
         switch descr {
         case "'<i4'": elementSize = 4
         case "'<i8'": elementSize = 8
-        default: throw fail("dtype \(descr ?? "?") is not little-endian int32 or int64 ('<i4', '<i8')")
+        default:
+            let named = (descr ?? "?").trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+            throw fail("dtype \(OneLine.quote(named)) is not little-endian int32 or int64 ('<i4', '<i8')")
         }
         guard field("fortran_order", in: header) == "False" else { throw fail("a Fortran-ordered array; save it C-ordered") }
-        let shape = (field("shape", in: header) ?? "").split(whereSeparator: { "(), ".contains($0) }).compactMap { Int($0) }
-        guard shape.count == 2, shape[0] >= 1, shape[1] >= 2 else {
-            throw fail("shape \(field("shape", in: header) ?? "?") is not [windows ≥ 1, seqlen ≥ 2]")
+        let shapeText = field("shape", in: header) ?? "?"
+        // Every dimension must be a whole number that fits: a dimension dropped or read as
+        // something else would cut the data differently from how NumPy saved it.
+        let dimensions = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "()")).split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let shape = dimensions.compactMap { Int($0) }
+        guard shape.count == 2, dimensions.count == 2, shape[0] >= 1, shape[1] >= 2 else {
+            throw fail("shape \(OneLine.quote(shapeText)) is not [windows ≥ 1, seqlen ≥ 2]")
         }
         let (windows, seqlen) = (shape[0], shape[1])
-        guard bytes.count - dataStart == windows * seqlen * elementSize else {
-            throw fail("\(bytes.count - dataStart) data bytes for shape [\(windows), \(seqlen)] (expected \(windows * seqlen * elementSize)): truncated?")
+        let (tokens, tooMany) = windows.multipliedReportingOverflow(by: seqlen)
+        let (expected, tooLarge) = tokens.multipliedReportingOverflow(by: elementSize)
+        guard !tooMany, !tooLarge, bytes.count - dataStart == expected else {
+            throw fail("\(bytes.count - dataStart) data bytes for shape [\(windows), \(seqlen)] "
+                       + (tooMany || tooLarge ? "(more than any file holds)" : "(expected \(expected)): truncated?"))
         }
         var result: [[Int32]] = []
         result.reserveCapacity(windows)

@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 
 /// Scores zero-shot tasks the way lm-evaluation-harness's Hugging Face backend does.
 public enum ZeroShot {
@@ -39,11 +40,19 @@ public enum ZeroShot {
             guard let format else {
                 throw TaskFileError(path: path, message: "line \(index + 1): no known schema in fields \(object.keys.sorted()); give --task-format")
             }
+            var item: TaskItem
             do {
-                items.append(try format.item(object, line: index + 1))
+                item = try format.item(object, line: index + 1)
             } catch {
                 throw TaskFileError(path: path, message: "\(error) (format \(format.rawValue))")
             }
+            // lm-eval scores an empty context after its end-of-text token; sparsim has no such
+            // token for every tokenizer, so it refuses the item instead of scoring it differently.
+            guard item.requests.allSatisfy({ $0.context.contains { !$0.isWhitespace } }) else {
+                throw TaskFileError(path: path, message: "line \(index + 1): a choice has an empty context (format \(format.rawValue))")
+            }
+            item.line = index + 1
+            items.append(item)
         }
         guard let format, !items.isEmpty else { throw TaskFileError(path: path, message: "no items") }
         return (items, format)
@@ -64,16 +73,39 @@ public enum ZeroShot {
         return (contextTokens, Array(whole.dropFirst(contextTokens.count)))
     }
 
-    /// Scores every item; `progress(done)` after each. Requests whose context encodes like the
-    /// previous one's (an item's choices, mostly) reuse its keys and values instead of running it again.
-    public static func evaluate(_ model: LlamaModel, tokenizer: any Tokenizer, items: [TaskItem], format: TaskFormat,
+    /// One request as token ids.
+    public typealias EncodedRequest = (context: [Int32], continuation: [Int32])
+
+    /// Every request of every item encoded (`encode(_:tokenizer:)`), checked before any is scored:
+    /// a continuation that encodes to no token of its own (it merges into the context) cannot be
+    /// scored, and lm-eval asserts the same; one longer than the model's context (`contextLength`
+    /// tokens) leaves no position to condition it on (lm-eval keeps only the last tokens of the
+    /// pair, so the context is cut from the left, never the continuation).
+    public static func encode(_ items: [TaskItem], tokenizer: any Tokenizer, contextLength: Int) throws(TaskError) -> [[EncodedRequest]] {
+        try items.map { item throws(TaskError) in
+            try item.requests.enumerated().map { choice, request throws(TaskError) in
+                let encoded = encode(request, tokenizer: tokenizer)
+                func fail(_ problem: String) -> TaskError { TaskError(line: item.line, message: "choice \(choice + 1) \(problem)") }
+                if encoded.context.isEmpty { throw fail("encodes to an empty context") }
+                if encoded.continuation.isEmpty { throw fail("encodes to no continuation token of its own") }
+                guard encoded.continuation.count <= contextLength else {
+                    throw fail("has a continuation of \(encoded.continuation.count) tokens, longer than the model's context of \(contextLength)")
+                }
+                return encoded
+            }
+        }
+    }
+
+    /// Scores every item (`encoded` from `encode(_:tokenizer:)`); `progress(done)` after each.
+    /// Requests whose context encodes like the previous one's (an item's choices, mostly) reuse its
+    /// keys and values instead of running it again.
+    public static func evaluate(_ model: LlamaModel, encoded: [[EncodedRequest]], items: [TaskItem], format: TaskFormat,
                                 progress: (Int) -> Void = { _ in }) -> Summary {
         var results: [ItemResult] = []
         var prefix: LlamaModel.Prefix?
-        for item in items {
+        for (item, requests) in zip(items, encoded) {
             var lls: [Double] = [], greedy: [Bool] = [], lengths: [Int] = []
-            for request in item.requests {
-                let (context, continuation) = encode(request, tokenizer: tokenizer)
+            for (context, continuation) in requests {
                 if prefix?.tokens != context { prefix = model.prefix(context) }
                 let scored = model.continuationLogLikelihood(after: prefix!, continuation: continuation)
                 lls.append(scored.logLikelihood)
@@ -110,8 +142,4 @@ public enum ZeroShot {
 }
 
 /// A task file that cannot be read as its format.
-public struct TaskFileError: Error, Sendable, CustomStringConvertible {
-    public let path: String
-    public let message: String
-    public var description: String { "\(path): \(message)" }
-}
+public typealias TaskFileError = FileError

@@ -18,6 +18,8 @@ public struct TaskItem: Sendable, Equatable {
     public var gold: Int
     /// What acc_norm divides each log-likelihood by: lm-eval's `len(choice)` in characters.
     public var choiceLengths: [Int]
+    /// The item's line in its file (for errors; 0 when it was not read from one).
+    public var line = 0
 }
 
 /// The data sets' usual JSONL schemas and lm-eval's prompts for them (its task YAMLs, v0.4.13):
@@ -131,7 +133,7 @@ public enum TaskFormat: String, CaseIterable, Sendable {
 }
 
 /// A task file's item that does not fit its format.
-public struct TaskError: Error, Sendable, CustomStringConvertible {
+public struct TaskError: Error, Sendable, Equatable, CustomStringConvertible {
     public let line: Int
     public let message: String
     public var description: String { "line \(line): \(message)" }

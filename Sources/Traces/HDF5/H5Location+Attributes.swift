@@ -2,10 +2,12 @@ import CHDF5
 
 /// Reading and writing attributes on a file, group or dataset.
 ///
-/// Strings are written as variable-length UTF-8 (what h5py writes for a
-/// Python `str`, and reads back as `str`); both variable- and fixed-length
-/// strings are accepted on reading.
+/// Strings are written as fixed-length UTF-8, inside the attribute's checksummed object header;
+/// variable-length strings (h5py's default for a Python `str`) are read only from older traces.
 extension H5Location {
+    /// The most values (or string bytes) one attribute may declare.
+    static let largestAttribute = 1 << 20
+
     func hasAttribute(_ name: String) -> Bool {
         H5Aexists(id, name) > 0
     }
@@ -49,19 +51,20 @@ extension H5Location {
         try h5Check(status, what, path: filePath)
     }
 
+    /// A fixed-length UTF-8 string, null-padded: it lives in the attribute's (checksummed)
+    /// object header, where a variable-length one would live in the global heap, which has no checksum.
     private func writeString(_ name: String, _ text: String, what: String) throws(TraceError) {
+        let bytes = Array(text.utf8)
         let type = try H5Handle.check(H5Tcopy(sparsim_H5T_C_S1()), what, path: filePath, close: H5Tclose)
-        try h5Check(H5Tset_size(type.id, Int(bitPattern: UInt(bitPattern: -1))), what, path: filePath)  // H5T_VARIABLE
+        try h5Check(H5Tset_size(type.id, max(1, bytes.count)), what, path: filePath)
+        try h5Check(H5Tset_strpad(type.id, H5T_STR_NULLPAD), what, path: filePath)
         try h5Check(H5Tset_cset(type.id, H5T_CSET_UTF8), what, path: filePath)
         let space = try H5Handle.check(H5Screate(H5S_SCALAR), what, path: filePath, close: H5Sclose)
         let attribute = try H5Handle.check(
             H5Acreate2(id, name, type.id, space.id, sparsim_H5P_DEFAULT(), sparsim_H5P_DEFAULT()),
             what, path: filePath, close: H5Aclose)
-        let status = text.withCString { cString -> herr_t in
-            var pointer: UnsafePointer<CChar>? = cString
-            return H5Awrite(attribute.id, type.id, &pointer)
-        }
-        try h5Check(status, what, path: filePath)
+        let padded = bytes.isEmpty ? [0] : bytes
+        try h5Check(padded.withUnsafeBufferPointer { H5Awrite(attribute.id, type.id, $0.baseAddress) }, what, path: filePath)
     }
 
     // MARK: Reading
@@ -77,6 +80,11 @@ extension H5Location {
         let count = Int(H5Sget_simple_extent_npoints(space.id))
         let isScalar = H5Sget_simple_extent_type(space.id) == H5S_SCALAR
         guard count >= 0 else { throw HDF5.failure(what, path: filePath) }
+        // sparsim's attributes are a few numbers or one string: a larger one is corrupt, and is
+        // refused before its buffer is allocated.
+        guard count <= Self.largestAttribute else {
+            throw error("attribute '\(name)' declares \(count) values (sparsim's hold at most \(Self.largestAttribute))")
+        }
 
         switch H5Tget_class(type.id) {
         case H5T_INTEGER:
@@ -97,6 +105,10 @@ extension H5Location {
 
     private func readString(attribute: H5Handle, type: H5Handle, what: String) throws(TraceError) -> String {
         if H5Tis_variable_str(type.id) > 0 {
+            guard readsHeapStrings else {
+                throw TraceError(path: filePath, message: "\(what): a variable-length string, kept in HDF5's global heap without "
+                                 + "a checksum; write it fixed-length (h5py: np.bytes_), or rewrite the file with `sparsim trace upgrade`")
+            }
             let memType = try H5Handle.check(H5Tcopy(sparsim_H5T_C_S1()), what, path: filePath, close: H5Tclose)
             try h5Check(H5Tset_size(memType.id, Int(bitPattern: UInt(bitPattern: -1))), what, path: filePath)
             try h5Check(H5Tset_cset(memType.id, H5Tget_cset(type.id)), what, path: filePath)
@@ -108,6 +120,7 @@ extension H5Location {
         }
         let size = H5Tget_size(type.id)
         guard size > 0 else { throw HDF5.failure(what, path: filePath) }
+        guard size <= Self.largestAttribute else { throw error("a string attribute declares \(size) bytes (at most \(Self.largestAttribute))") }
         var buffer = [UInt8](repeating: 0, count: size + 1)
         try h5Check(H5Aread(attribute.id, type.id, &buffer), what, path: filePath)
         let bytes = buffer.prefix { $0 != 0 }

@@ -34,6 +34,8 @@ extension H5Location {
         var chunk = Self.chunkShape(shape, elementSize: MemoryLayout<T>.size, targetBytes: chunkBytes).map { hsize_t($0) }
         try h5Check(H5Pset_chunk(properties.id, Int32(chunk.count), &chunk), what, path: filePath)
         try h5Check(H5Pset_deflate(properties.id, UInt32(compression)), what, path: filePath)
+        // A checksum of every stored chunk: damaged data is an error, not garbage fed to the inflater.
+        try h5Check(H5Pset_fletcher32(properties.id), what, path: filePath)
         let dataset = try H5Handle.check(
             H5Dcreate2(id, name, T.nativeType, space.id, sparsim_H5P_DEFAULT(), properties.id, sparsim_H5P_DEFAULT()),
             what, path: filePath, close: H5Dclose)
@@ -41,7 +43,7 @@ extension H5Location {
             H5Dwrite(dataset.id, T.nativeType, sparsim_H5S_ALL(), sparsim_H5S_ALL(), sparsim_H5P_DEFAULT(), $0.baseAddress)
         }
         try h5Check(status, what, path: filePath)
-        return H5Location(handle: dataset, filePath: filePath, objectPath: path)
+        return child(dataset, path: path)
     }
 
     /// Chunks of whole trailing rows, about `targetBytes` each: a reader that wants one row
@@ -63,7 +65,7 @@ extension H5Location {
         guard rank >= 0 else { throw HDF5.failure(what, path: filePath) }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         try h5Check(H5Sget_simple_extent_dims(space.id, &dims, nil), what, path: filePath)
-        return (H5Location(handle: dataset, filePath: filePath, objectPath: path), dims.map { Int($0) })
+        return (child(dataset, path: path), dims.map { Int($0) })
     }
 
     /// Reads this dataset whole, converted by HDF5 to `T`. Only numeric datasets are accepted.
@@ -73,6 +75,19 @@ extension H5Location {
         let typeClass = H5Tget_class(fileType.id)
         guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT else {
             throw TraceError(path: filePath, message: "\(objectPath): dataset is not numeric")
+        }
+        // HDF5 reads the dataset's whole extent into the buffer: it must be exactly `count` long.
+        let space = try H5Handle.check(H5Dget_space(id), what, path: filePath, close: H5Sclose)
+        let points = H5Sget_simple_extent_npoints(space.id)
+        guard points == count else {
+            throw TraceError(path: filePath, message: "\(objectPath): dataset holds \(points) values, expected \(count)")
+        }
+        // What the file stores can expand at most ~1,032 times under deflate: a dataset that
+        // declares more is corrupt (or a decompression bomb), and is refused before it is allocated.
+        let stored = Int(H5Dget_storage_size(id))
+        let declared = count.multipliedReportingOverflow(by: MemoryLayout<T>.size)
+        guard !declared.overflow, declared.partialValue <= stored.multipliedReportingOverflow(by: 1100).partialValue + (1 << 16) else {
+            throw TraceError(path: filePath, message: "\(objectPath): dataset declares \(count) values but the file stores only \(stored) bytes of them")
         }
         var values = [T](repeating: T.zero, count: count)
         let status = values.withUnsafeMutableBufferPointer {

@@ -7,6 +7,14 @@ struct H5Location {
     let filePath: String
     /// The object's path inside the file (`/`, `/layers/3`, ...).
     let objectPath: String
+    /// Variable-length strings may be read (they live in HDF5's global heap, which has no
+    /// checksum): only for the older traces `trace upgrade` rewrites.
+    var readsHeapStrings = false
+
+    /// An object below this one, in the same file and with the same reading rules.
+    func child(_ handle: H5Handle, path: String) -> H5Location {
+        H5Location(handle: handle, filePath: filePath, objectPath: path, readsHeapStrings: readsHeapStrings)
+    }
 
     var id: hid_t { handle.id }
 
@@ -20,16 +28,20 @@ struct H5Location {
 
     // MARK: Files
 
+    /// A new file in HDF5 1.8's format or later: every piece of metadata checksummed, so that a
+    /// damaged file is an error on reading instead of a crash inside the library.
     static func createFile(at path: String) throws(TraceError) -> H5Location {
-        let id = H5Fcreate(path, sparsim_H5F_ACC_EXCL(), sparsim_H5P_DEFAULT(), sparsim_H5P_DEFAULT())
+        let access = try H5Handle.check(H5Pcreate(sparsim_H5P_FILE_ACCESS()), "creating the HDF5 file", path: path, close: H5Pclose)
+        try h5Check(H5Pset_libver_bounds(access.id, sparsim_H5F_LIBVER_V18(), sparsim_H5F_LIBVER_LATEST()), "creating the HDF5 file", path: path)
+        let id = H5Fcreate(path, sparsim_H5F_ACC_EXCL(), sparsim_H5P_DEFAULT(), access.id)
         let handle = try H5Handle.check(id, "creating the HDF5 file", path: path, close: H5Fclose)
         return H5Location(handle: handle, filePath: path, objectPath: "/")
     }
 
-    static func openFile(at path: String) throws(TraceError) -> H5Location {
+    static func openFile(at path: String, readsHeapStrings: Bool = false) throws(TraceError) -> H5Location {
         let id = H5Fopen(path, sparsim_H5F_ACC_RDONLY(), sparsim_H5P_DEFAULT())
         let handle = try H5Handle.check(id, "opening the HDF5 file", path: path, close: H5Fclose)
-        return H5Location(handle: handle, filePath: path, objectPath: "/")
+        return H5Location(handle: handle, filePath: path, objectPath: "/", readsHeapStrings: readsHeapStrings)
     }
 
     /// Writes everything buffered for this file to disk.
@@ -43,7 +55,7 @@ struct H5Location {
         let path = childPath(name)
         let id = H5Gcreate2(id, name, sparsim_H5P_DEFAULT(), sparsim_H5P_DEFAULT(), sparsim_H5P_DEFAULT())
         let handle = try H5Handle.check(id, "creating group \(path)", path: filePath, close: H5Gclose)
-        return H5Location(handle: handle, filePath: filePath, objectPath: path)
+        return child(handle, path: path)
     }
 
     func openGroup(_ name: String) throws(TraceError) -> H5Location {
@@ -51,7 +63,7 @@ struct H5Location {
         guard hasChild(name) else { throw error("missing group '\(name)'") }
         let id = H5Gopen2(id, name, sparsim_H5P_DEFAULT())
         let handle = try H5Handle.check(id, "opening group \(path)", path: filePath, close: H5Gclose)
-        return H5Location(handle: handle, filePath: filePath, objectPath: path)
+        return child(handle, path: path)
     }
 
     func hasChild(_ name: String) -> Bool {

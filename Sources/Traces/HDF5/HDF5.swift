@@ -24,6 +24,21 @@ enum HDF5 {
         return try body()
     }
 
+    /// The version byte of the file's superblock, found where HDF5 looks for it (offset 0, 512,
+    /// 1024, ... after a user block); nil when there is no HDF5 signature.
+    static func superblockVersion(_ path: String) -> UInt8? {
+        guard let file = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? file.close() }
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        var offset: UInt64 = 0
+        while offset < 1 << 30 {
+            guard (try? file.seek(toOffset: offset)) != nil, let bytes = try? file.read(upToCount: 9), bytes.count == 9 else { return nil }
+            if Array(bytes.prefix(8)) == signature { return bytes[bytes.startIndex + 8] }
+            offset = offset == 0 ? 512 : offset * 2
+        }
+        return nil
+    }
+
     /// The most specific message on HDF5's current error stack, if any.
     static func lastErrorMessage() -> String? {
         final class Box { var messages: [String] = [] }

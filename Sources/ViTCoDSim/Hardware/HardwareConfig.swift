@@ -1,4 +1,5 @@
 import Foundation
+import SparsimSupport
 
 /// Every parameter of the simulated accelerator, with the defaults of BESA's
 /// `hw_sim` (itself derived from ViTCoD, HPCA 2023). Loadable from JSON; any
@@ -55,25 +56,35 @@ public struct HardwareConfig: Codable, Equatable, Sendable {
         return scaled
     }
 
-    /// Checks the values make a machine that can run anything; the error names the field.
+    /// The values a field may take: wide enough for any accelerator worth simulating (a 4096 × 4096
+    /// array, a GiB per buffer, a million tokens), narrow enough that no cycle count, tile or byte
+    /// count derived from them overflows. docs/simulator.md lists them.
+    public static let limits = (
+        peRows: 1...4096, peColumns: 2...4096, clockMHz: 1e-3...1e5, dramGBps: 1e-3...1e5,
+        bufferKiB: 0.001...1_048_576, bits: 1...64, tokens: 1...1_048_576
+    )
+
+    /// Checks the values make a machine that can run anything; the error names the field and its range.
     public func validate() throws(ConfigError) {
-        func positive(_ value: Double, _ name: String) throws(ConfigError) {
-            guard value > 0, value.isFinite else { throw ConfigError("\(name) must be positive, got \(value)") }
+        let limits = Self.limits
+        func check<T: Comparable>(_ value: T, in range: ClosedRange<T>, _ name: String, _ why: String = "") throws(ConfigError) {
+            guard range.contains(value) else {
+                throw ConfigError("\(name) must be in \(range.lowerBound)...\(range.upperBound)\(why), got \(value)")
+            }
         }
-        try positive(Double(peRows), "peRows")
-        try positive(Double(peColumns), "peColumns")
-        guard peColumns >= 2 else { throw ConfigError("peColumns must be at least 2 (one per engine), got \(peColumns)") }
-        try positive(clockMHz, "clockMHz")
-        try positive(dramGBps, "dramGBps")
-        try positive(weightBufferKiB, "weightBufferKiB")
-        try positive(inputBufferKiB, "inputBufferKiB")
-        try positive(indexBufferKiB, "indexBufferKiB")
-        try positive(outputBufferKiB, "outputBufferKiB")
+        try check(peRows, in: limits.peRows, "peRows")
+        try check(peColumns, in: limits.peColumns, "peColumns", " (a column at least for each engine)")
+        try check(clockMHz, in: limits.clockMHz, "clockMHz")
+        try check(dramGBps, in: limits.dramGBps, "dramGBps")
+        for (value, name) in [(weightBufferKiB, "weightBufferKiB"), (inputBufferKiB, "inputBufferKiB"),
+                              (indexBufferKiB, "indexBufferKiB"), (outputBufferKiB, "outputBufferKiB")] {
+            try check(value, in: limits.bufferKiB, name)
+        }
         for (value, name) in [(valueBits, "valueBits"), (activationBits, "activationBits"),
                               (accumulatorBits, "accumulatorBits"), (pointerBits, "pointerBits")] {
-            guard (1...64).contains(value) else { throw ConfigError("\(name) must be in 1...64, got \(value)") }
+            try check(value, in: limits.bits, name)
         }
-        guard tokens >= 1 else { throw ConfigError("tokens must be at least 1, got \(tokens)") }
+        try check(tokens, in: limits.tokens, "tokens")
     }
 
     /// Reads a JSON file of `HardwareConfig` fields; absent fields keep their defaults.
@@ -144,5 +155,5 @@ public struct HardwareConfig: Codable, Equatable, Sendable {
 /// A hardware configuration that cannot be used; the message names the field.
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = OneLine.sanitize(description) }
 }

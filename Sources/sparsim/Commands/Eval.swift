@@ -100,7 +100,7 @@ extension Eval {
     func evaluate(_ task: TaskRun, _ loaded: LoadedModel) throws {
         let path = task.path
         let start = Date()
-        let summary = task.evaluate(loaded)
+        let summary = task.evaluate(loaded, encoded: try task.encoded(for: loaded))
         let items = task.items
         print("model       \(loaded.name)\(trace.map { " with masks from \($0)" } ?? "")")
         print("task        \(path): \(items.count) items, format \(task.format.rawValue)")

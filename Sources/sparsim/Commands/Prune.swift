@@ -106,7 +106,10 @@ struct Prune: ParsableCommand {
         if let evalTokens, let evalFile, evalTokens.count < evalLength {
             throw CLIError("\(evalFile): fewer than one window of \(evalLength) tokens")
         }
-        let tasks = try evalTasks.map { try TaskRun(path: $0, format: nil, limit: evalTaskLimit) }
+        let tasks = try evalTasks.map { path in
+            let task = try TaskRun(path: path, format: nil, limit: evalTaskLimit)
+            return (task, try task.encoded(for: loaded))
+        }
 
         let pruner = BlockwisePruner(recipe: recipe)
         let metadata = TraceMetadata(model: loaded.name, method: recipe.name, targetSparsity: recipe.sparsity, pattern: recipe.pattern,
@@ -152,8 +155,8 @@ struct Prune: ParsableCommand {
         metrics["peak_memory_mib"] = peakMemoryMiB()
         metrics["peak_memory_bound_mib"] = Double(bound.bytes) / 1024 / 1024
         print(String(format: "peak memory %.0f MiB; expected at most ", metrics["peak_memory_mib"]!) + bound.description)
-        for task in tasks {
-            let summary = task.evaluate(loaded)
+        for (task, encoded) in tasks {
+            let summary = task.evaluate(loaded, encoded: encoded)
             metrics.merge(task.traceMetrics(summary)) { $1 }
             print("\(task.name) (\(task.items.count) items): " + task.metricTexts(summary).joined(separator: ", "))
         }

@@ -5,6 +5,6 @@ struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Inspect and synthesize sparsim trace files.",
-        subcommands: [TraceInfo.self, TraceSynth.self]
+        subcommands: [TraceInfo.self, TraceSynth.self, TraceUpgrade.self]
     )
 }

@@ -20,9 +20,18 @@ struct TaskRun {
 
     static func name(ofPath path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 
-    func evaluate(_ loaded: LoadedModel) -> ZeroShot.Summary {
+    /// Every request as the model's tokenizer encodes it: checked before the model runs (or is pruned).
+    func encoded(for loaded: LoadedModel) throws -> [[ZeroShot.EncodedRequest]] {
+        do throws(TaskError) {
+            return try ZeroShot.encode(items, tokenizer: loaded.tokenizer, contextLength: loaded.model.config.maxPositions)
+        } catch {
+            throw TaskFileError(path: path, message: error.description)
+        }
+    }
+
+    func evaluate(_ loaded: LoadedModel, encoded: [[ZeroShot.EncodedRequest]]) -> ZeroShot.Summary {
         let progress = Progress(total: items.count, label: "scoring \(name) item")
-        let summary = ZeroShot.evaluate(loaded.model, tokenizer: loaded.tokenizer, items: items, format: format) { progress.update($0, "") }
+        let summary = ZeroShot.evaluate(loaded.model, encoded: encoded, items: items, format: format) { progress.update($0, "") }
         progress.finish()
         return summary
     }

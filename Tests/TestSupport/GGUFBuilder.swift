@@ -1,35 +1,37 @@
 import Foundation
-@testable import Pruner
+import Pruner
 
 /// Writes small GGUF files for tests, byte by byte as the format specifies (independent of the reader).
-struct GGUFBuilder {
-    var metadata: [(key: String, write: (inout Data) -> Void)] = []
-    var tensors: [(name: String, dims: [UInt64], type: UInt32, bytes: Data)] = []
-    var alignment = 32
-    var version: UInt32 = 3
+public struct GGUFBuilder {
+    public var metadata: [(key: String, write: (inout Data) -> Void)] = []
+    public var tensors: [(name: String, dims: [UInt64], type: UInt32, bytes: Data)] = []
+    public var alignment = 32
+    public var version: UInt32 = 3
 
-    static func append<T: FixedWidthInteger>(_ value: T, to data: inout Data) {
+    public init() {}
+
+    public static func append<T: FixedWidthInteger>(_ value: T, to data: inout Data) {
         withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
     }
 
-    static func appendString(_ text: String, to data: inout Data) {
+    public static func appendString(_ text: String, to data: inout Data) {
         append(UInt64(text.utf8.count), to: &data)
         data.append(contentsOf: Array(text.utf8))
     }
 
-    mutating func add(_ key: String, string value: String) {
+    public mutating func add(_ key: String, string value: String) {
         metadata.append((key, { data in GGUFBuilder.append(UInt32(8), to: &data); GGUFBuilder.appendString(value, to: &data) }))
     }
 
-    mutating func add(_ key: String, uint32 value: UInt32) {
+    public mutating func add(_ key: String, uint32 value: UInt32) {
         metadata.append((key, { data in GGUFBuilder.append(UInt32(4), to: &data); GGUFBuilder.append(value, to: &data) }))
     }
 
-    mutating func add(_ key: String, float32 value: Float) {
+    public mutating func add(_ key: String, float32 value: Float) {
         metadata.append((key, { data in GGUFBuilder.append(UInt32(6), to: &data); GGUFBuilder.append(value.bitPattern, to: &data) }))
     }
 
-    mutating func add(_ key: String, strings values: [String]) {
+    public mutating func add(_ key: String, strings values: [String]) {
         metadata.append((key, { data in
             GGUFBuilder.append(UInt32(9), to: &data)
             GGUFBuilder.append(UInt32(8), to: &data)
@@ -38,11 +40,11 @@ struct GGUFBuilder {
         }))
     }
 
-    mutating func addTensor(_ name: String, dims: [Int], type: GGMLType, bytes: Data) {
+    public mutating func addTensor(_ name: String, dims: [Int], type: GGMLType, bytes: Data) {
         tensors.append((name, dims.map(UInt64.init), type.rawValue, bytes))
     }
 
-    func build() -> Data {
+    public func build() -> Data {
         var data = Data("GGUF".utf8)
         Self.append(version, to: &data)
         Self.append(UInt64(tensors.count), to: &data)
@@ -73,7 +75,7 @@ struct GGUFBuilder {
         return data
     }
 
-    static func half(_ value: Float) -> Data {
+    public static func half(_ value: Float) -> Data {
         var data = Data()
         append(Float16(value).bitPattern, to: &data)
         return data
