@@ -180,7 +180,7 @@ table_besa_ablations() {
     data=""
     for run in $besa_ablations; do data+=" besa-ablation-${run%%:*}.txt"; done
     commands="M=$smollm2
-for run in $besa_ablations; do name=\${run%%:*}; setting=\${run#*:}; sparsim prune --model \$M --method besa --granularity row $smollm2_protocol \${setting//_/ } --out \$WORK/\$name.h5; sparsim compare \$WORK/\$name.h5 > \$OUT/besa-ablation-\$name.txt; done"
+for run in $besa_ablations; do ablation=\${run%%:*}; setting=\${run#*:}; sparsim prune --model \$M --method besa --granularity row $smollm2_protocol \${setting//_/ } --out \$WORK/\$ablation.h5; sparsim compare \$WORK/\$ablation.h5 > \$OUT/besa-ablation-\$ablation.txt; done"
     description="BESA ablations (the paper's Appendix A): calibration size, epochs, importance, parameterization, candidates, one change each to the default BESA"
     duration="2 hours"
 }
