@@ -24,8 +24,9 @@ if ! python3 -c "import torch, transformers, gguf, accelerate, h5py, numpy" 2>/d
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
         --extra-index-url https://download.pytorch.org/whl/cpu torch==2.13.0 transformers gguf accelerate h5py numpy
 fi
-swift build -c release --product sparsim >/dev/null
-sparsim=.build/release/sparsim
+# SPARSIM=path runs an already built binary (e.g. a copy, while the sources change).
+sparsim=${SPARSIM:-.build/release/sparsim}
+[[ -n "${SPARSIM:-}" ]] || swift build -c release --product sparsim >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMP_NUM_THREADS=2

@@ -97,9 +97,24 @@ extension DocumentationTests {
                 #expect(known.contains(name), "\(document): table \(name) is not in scripts/reproduce.sh")
                 let body = text.components(separatedBy: "<!-- reproduce:\(name) -->")[1].components(separatedBy: "<!-- /reproduce:\(name) -->")
                 #expect(body.count == 2, "\(document): table \(name) is not closed")
-                #expect(body[0].contains("Reproduced ") && body[0].contains("|---"), "\(document): table \(name) is empty")
+                // Stamped by a run of the script, or saying in its first line that it is still the earlier measurement.
+                let stamped = body[0].hasPrefix("\nReproduced ") || body[0].hasPrefix("\nNot yet reproduced by `bash scripts/reproduce.sh \(name)`")
+                #expect(stamped && body[0].contains("|---"), "\(document): table \(name) has neither a stamp nor a table")
             }
         }
         #expect(marked == known, "tables the script knows but no document marks: \(known.subtracting(marked).sorted())")
+    }
+
+    /// Every table of docs/results lies between reproduce markers: `reproduce.sh --list` names them all.
+    @Test func everyResultsTableIsOneTheScriptRegenerates() throws {
+        for document in Self.documents where document.hasPrefix("docs/results/") {
+            var inside: String?
+            for (number, line) in try String(contentsOfFile: Self.root + "/" + document, encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                if line.hasPrefix("<!-- reproduce:") { inside = String(line) }
+                if line.hasPrefix("<!-- /reproduce:") { inside = nil }
+                if line.hasPrefix("|") && inside == nil { Issue.record("\(document):\(number + 1): a table outside reproduce markers") }
+            }
+        }
     }
 }
