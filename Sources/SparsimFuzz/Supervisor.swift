@@ -93,7 +93,8 @@ final class ChildProcess: @unchecked Sendable {
 
     init(arguments: [String], stderr: String) throws {
         stderrPath = stderr
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).absoluteURL
+        // This very binary, however it was started (by path, or found on PATH).
+        process.executableURL = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]).absoluteURL
         process.arguments = arguments
         // The crashed thread's frames only, without colors or prompts: where a trap is is its class.
         process.environment = ProcessInfo.processInfo.environment.merging(
