@@ -65,7 +65,7 @@ extension H5Location {
         guard rank >= 0 else { throw HDF5.failure(what, path: filePath) }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         try h5Check(H5Sget_simple_extent_dims(space.id, &dims, nil), what, path: filePath)
-        return (child(dataset, path: path), dims.map { Int($0) })
+        return (child(dataset, path: path), dims.map { Int(clamping: $0) })  // a bad dimension fails the shape checks
     }
 
     /// Reads this dataset whole, converted by HDF5 to `T`. Only numeric datasets are accepted.
@@ -84,7 +84,7 @@ extension H5Location {
         }
         // What the file stores can expand at most ~1,032 times under deflate: a dataset that
         // declares more is corrupt (or a decompression bomb), and is refused before it is allocated.
-        let stored = Int(H5Dget_storage_size(id))
+        let stored = Int(clamping: H5Dget_storage_size(id))  // a crafted file may claim any size
         let declared = count.multipliedReportingOverflow(by: MemoryLayout<T>.size)
         guard !declared.overflow, declared.partialValue <= stored.multipliedReportingOverflow(by: 1100).partialValue + (1 << 16) else {
             throw TraceError(path: filePath, message: "\(objectPath): dataset declares \(count) values but the file stores only \(stored) bytes of them")

@@ -75,7 +75,7 @@ struct H5Location {
         var info = H5G_info_t()
         try h5Check(H5Gget_info(id, &info), "listing \(objectPath)", path: filePath)
         var names: [String] = []
-        names.reserveCapacity(Int(info.nlinks))
+        names.reserveCapacity(min(Int(clamping: info.nlinks), 1 << 16))  // the count comes from the file
         for index in 0..<info.nlinks {
             let length = H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, sparsim_H5P_DEFAULT())
             guard length >= 0 else { throw HDF5.failure("listing \(objectPath)", path: filePath) }
