@@ -42,9 +42,14 @@ def accelerator_table4(results):
     return lines
 
 
+def perplexities(path):
+    """{(method, pattern): perplexity} of a `sparsim table` CSV's traces."""
+    return {(r["method"], r["pattern"]): float(r["perplexity"]) for r in rows(path)}
+
+
 def smollm2_pruning(results):
     """Perplexity per method (rows) and pattern (columns) from the compute-model table of the runs' traces."""
-    perplexity = {(r["method"], r["pattern"]): float(r["perplexity"]) for r in rows(f"{results}/smollm2-pruning.csv")}
+    perplexity = perplexities(f"{results}/smollm2-pruning.csv")
     methods = [("magnitude", "magnitude"), ("wanda", "Wanda"), ("sparsegpt", "SparseGPT"),
                ("besa-layer", "BESA, layer-wise (the paper's: masks only)"), ("besa-row", "BESA, row-wise (the paper's: masks only)"),
                ("besa-layer+lstsq", "BESA, layer-wise + least-squares weights"),
@@ -205,7 +210,7 @@ def seconds(value):
 
 def smollm2_calibration(results):
     runs = recorded(f"{results}/smollm2-calibration")
-    short = {(r["method"], r["pattern"]): float(r["perplexity"]) for r in rows(f"{results}/smollm2-pruning.csv")}
+    short = perplexities(f"{results}/smollm2-pruning.csv")
     wanda = runs[("wanda", "unstructured")]["metrics"]["seconds"]
     lines = ["| method | perplexity at 128 × 2048 | at 32 × 512 (smollm2-pruning) | change | pruning time | peak memory (bound printed by the run) |",
              "|---|---|---|---|---|---|"]
@@ -289,8 +294,8 @@ UPDATES = [("wanda", "Wanda", "original"), ("besa-row", "BESA row", "original (t
 
 
 def besa_updates(results):
-    perplexity = {r["method"]: float(r["perplexity"]) for file in ["smollm2-pruning", "besa-updates"]
-                  for r in rows(f"{results}/{file}.csv") if r["pattern"] == "unstructured"}
+    perplexity = {method: value for file in ["smollm2-pruning", "besa-updates"]
+                  for (method, pattern), value in perplexities(f"{results}/{file}.csv").items() if pattern == "unstructured"}
     reference = perplexity["sparsegpt"]
     lines = ["| masks | weights | perplexity | vs SparseGPT |", "|---|---|---|---|"]
     for method, masks, weights in sorted(UPDATES, key=lambda u: -perplexity[u[0]]):
@@ -338,7 +343,7 @@ def quantization(results):
 
 def qwen_pruning(results):
     qwen, decode = recorded(f"{results}/qwen-table4"), recorded(f"{results}/qwen-table4-decode")
-    smollm2 = {(r["method"], r["pattern"]): float(r["perplexity"]) for r in rows(f"{results}/smollm2-pruning.csv")}
+    smollm2 = perplexities(f"{results}/smollm2-pruning.csv")
     lines = ["| method | Qwen2.5-Coder-0.5B perplexity | SmolLM2-135M (smollm2-pruning) | pruning time (Qwen) | peak memory (Qwen) "
              "| compute model | prefill M = 2048 | decode M = 1 |", "|---|---|---|---|---|---|---|---|",
              f"| dense | {sparsim_perplexity(f'{results}/qwen-dense-512.txt'):.2f} | "

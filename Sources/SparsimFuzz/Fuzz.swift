@@ -33,9 +33,7 @@ struct CorpusOptions: ParsableArguments {
     @Option(help: "The corpus folder: HARNESS/seeds/ holds the seeds, HARNESS/regressions/ the findings kept.")
     var corpus = "Tests/FuzzCorpus"
 
-    func seeds(of harness: any Harness) throws -> [FuzzInput] { try Self.seeds(of: harness, in: corpus) }
-
-    static func seeds(of harness: any Harness, in corpus: String) throws -> [FuzzInput] {
+    func seeds(of harness: any Harness) throws -> [FuzzInput] {
         Harnesses.corpus = corpus
         let folder = corpus + "/" + harness.name + "/seeds"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder), !names.isEmpty else {
@@ -60,8 +58,9 @@ extension Fuzz {
             let folder = findings ?? NSTemporaryDirectory() + "sparsim-fuzz-\(getpid())"
             var total = 0
             for harness in harnesses.isEmpty ? Harnesses.all : harnesses.map(\.harness) {
-                _ = try corpus.seeds(of: harness)  // fail early, before the child does
-                let report = try Supervisor(harness: harness, corpus: corpus.corpus, seed: seed, timeout: timeout,
+                // Read here (a missing corpus fails before any child starts) and kept to remake findings.
+                let seeds = try corpus.seeds(of: harness)
+                let report = try Supervisor(harness: harness, corpus: corpus.corpus, seeds: seeds, seed: seed, timeout: timeout,
                                             findings: folder + "/" + harness.name).run(count: count)
                 print(report.summary)
                 total += report.findings.count

@@ -6,6 +6,8 @@ import Foundation
 struct Supervisor {
     let harness: any Harness
     let corpus: String
+    /// The harness's seeds as the child reads them, to make a finding's input again.
+    let seeds: [FuzzInput]
     let seed: UInt64
     let timeout: Double
     let findings: String
@@ -42,7 +44,6 @@ struct Supervisor {
         let start = Date()
         let work = NSTemporaryDirectory() + "sparsim-fuzz-\(harness.name)-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let seeds = try CorpusOptions.seeds(of: harness, in: corpus)
         var next = 0
         var found: [Finding] = []
         while next < count {
@@ -59,7 +60,7 @@ struct Supervisor {
                     let detail = parts.count > 2 ? String(parts[2]) : ""
                     let problem = detail.components(separatedBy: ": ").first ?? detail
                     found.append(Finding(index: Int(parts[1]) ?? -1, kind: problem, detail: detail))
-                    try save(Int(parts[1]) ?? 0, of: seeds)
+                    try save(Int(parts[1]) ?? 0)
                 } else if line == "done" {
                     finished = true
                 }
@@ -72,7 +73,7 @@ struct Supervisor {
             }
             found.append(Finding(index: index, kind: hung ? "hang" : "crash",
                                  detail: hung ? "more than \(timeout) s" : child.crashSummary()))
-            try save(index, of: seeds)
+            try save(index)
             next = index + 1
         }
         return Report(harness: harness.name, inputs: count, seconds: Date().timeIntervalSince(start), findings: found)
@@ -80,7 +81,7 @@ struct Supervisor {
 
     /// Keeps the input of a finding as FINDINGS/seed-S-input-I (a folder, as the harness reads it),
     /// made again from the seed and the index (the child has moved on from it by now).
-    private func save(_ index: Int, of seeds: [FuzzInput]) throws {
+    private func save(_ index: Int) throws {
         try FuzzInputs.write(Mutants.input(index, of: seeds, harness: harness, seed: seed), to: findings + "/seed-\(seed)-input-\(index)")
     }
 }

@@ -33,8 +33,8 @@ public final class TraceReader: @unchecked Sendable {
     /// to rewrite them.
     public init(path: String, acceptingUnchecksummed: Bool = false) throws(TraceError) {
         self.path = path
-        try Self.checkIsHDF5File(path)
-        if !acceptingUnchecksummed { try Self.checkChecksummed(path) }
+        let superblock = try Self.checkIsHDF5File(path)
+        if !acceptingUnchecksummed { try Self.checkChecksummed(path, superblock: superblock) }
         (file, metadata, config, metrics, layers) = try HDF5.serialized { () throws(TraceError) in
             let file = try H5Location.openFile(at: path, readsHeapStrings: acceptingUnchecksummed)
             try Self.checkFormat(file)
@@ -107,7 +107,8 @@ public final class TraceReader: @unchecked Sendable {
 
     // MARK: Validation
 
-    private static func checkIsHDF5File(_ path: String) throws(TraceError) {
+    /// Returns the superblock's version (the file is read once for it and for the signature).
+    private static func checkIsHDF5File(_ path: String) throws(TraceError) -> UInt8 {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw TraceError(path: path, message: "no such file")
@@ -116,16 +117,16 @@ public final class TraceReader: @unchecked Sendable {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw TraceError(path: path, message: "not readable (permission denied)")
         }
-        let isHDF5 = HDF5.serialized { H5Fis_hdf5(path) }
-        guard isHDF5 > 0 else {
+        guard let version = HDF5.superblockVersion(path) else {
             throw TraceError(path: path, message: "not an HDF5 file (no HDF5 signature); expected a sparsim trace")
         }
+        return version
     }
 
     /// Superblock version 2 and later (HDF5 1.8's format) checksum the superblock, and their files'
     /// object headers and B-trees are checksummed as well.
-    private static func checkChecksummed(_ path: String) throws(TraceError) {
-        guard let version = HDF5.superblockVersion(path), version >= 2 else {
+    private static func checkChecksummed(_ path: String, superblock version: UInt8) throws(TraceError) {
+        guard version >= 2 else {
             throw TraceError(path: path, message: "written in HDF5's format before 1.8, without metadata checksums "
                              + "(an older sparsim, or h5py with its default libver); `sparsim trace upgrade` rewrites it")
         }

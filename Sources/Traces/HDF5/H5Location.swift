@@ -31,10 +31,11 @@ struct H5Location {
     /// A new file in HDF5 1.8's format or later: every piece of metadata checksummed, so that a
     /// damaged file is an error on reading instead of a crash inside the library.
     static func createFile(at path: String) throws(TraceError) -> H5Location {
-        let access = try H5Handle.check(H5Pcreate(sparsim_H5P_FILE_ACCESS()), "creating the HDF5 file", path: path, close: H5Pclose)
-        try h5Check(H5Pset_libver_bounds(access.id, sparsim_H5F_LIBVER_V18(), sparsim_H5F_LIBVER_LATEST()), "creating the HDF5 file", path: path)
+        let what = "creating the HDF5 file"
+        let access = try H5Handle.check(H5Pcreate(sparsim_H5P_FILE_ACCESS()), what, path: path, close: H5Pclose)
+        try h5Check(H5Pset_libver_bounds(access.id, sparsim_H5F_LIBVER_V18(), sparsim_H5F_LIBVER_LATEST()), what, path: path)
         let id = H5Fcreate(path, sparsim_H5F_ACC_EXCL(), sparsim_H5P_DEFAULT(), access.id)
-        let handle = try H5Handle.check(id, "creating the HDF5 file", path: path, close: H5Fclose)
+        let handle = try H5Handle.check(id, what, path: path, close: H5Fclose)
         return H5Location(handle: handle, filePath: path, objectPath: "/")
     }
 

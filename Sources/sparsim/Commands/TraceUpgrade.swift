@@ -9,7 +9,7 @@ struct TraceUpgrade: ParsableCommand {
         discussion: """
             sparsim reads only traces whose HDF5 metadata carries checksums, so that a damaged file \
             is an error instead of a crash inside the HDF5 library. Traces written by sparsim before \
-            December 2026 (or by h5py without libver='latest') lack them: this reads one, checking \
+            December 2026 (or by h5py with its default libver) lack them: this reads one, checking \
             every layer as any read does, and writes the same masks, weights, attributes and metrics \
             in the current format. Only upgrade files you trust: the old format is not protected \
             against damage.
